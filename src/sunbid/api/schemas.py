@@ -1,0 +1,392 @@
+"""Request and response bodies. Requests refuse unknown fields; money travels as strings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
+
+from sunbid.identity.model import Role
+from sunbid.kernel.errors import DomainError
+from sunbid.kernel.money import yuan
+from sunbid.tendering.model import (
+    Category,
+    DocumentKind,
+    Method,
+    ObjectionStatus,
+    PlanStatus,
+    TenderStatus,
+)
+
+
+def _money(value: str) -> Decimal:
+    try:
+        return yuan(value)
+    except DomainError as exc:
+        raise PydanticCustomError(exc.code, "{message}", {"message": exc.message_en}) from None
+
+
+MoneyIn = Annotated[
+    str, Field(pattern=r"^-?\d+(\.\d+)?$", max_length=24, examples=["1250000.00"]), AfterValidator(_money)
+]
+MoneyOut = Annotated[Decimal, PlainSerializer(str, return_type=str)]
+Text = Annotated[str, Field(min_length=1, max_length=20000)]
+
+
+def Short(n: int) -> Any:  # noqa: N802 - reads as a type
+    return Annotated[str, Field(min_length=1, max_length=n)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+T = TypeVar("T")
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    code: str = Field(description="Stable machine-readable error code")
+    detail: str
+    message_zh: str
+    message_en: str
+    details: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+# ---------------------------------------------------------------------------- identity
+class LoginIn(In):
+    username: Short(64)
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: datetime
+    user_id: str
+    role: Role
+    org_id: str | None
+
+
+class OrganisationIn(In):
+    name: Short(200)
+    credit_code: Annotated[str, Field(min_length=18, max_length=18, description="统一社会信用代码 (GB 32100-2015)")]
+    address: Short(300)
+    legal_representative: Annotated[str, Field(max_length=100)] = ""
+
+
+class OrganisationOut(Out):
+    id: str
+    name: str
+    credit_code: str
+    address: str
+    legal_representative: str
+    created_at: datetime
+
+
+class UserIn(In):
+    username: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    display_name: Short(100)
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    org_id: str | None = None
+
+
+class UserOut(Out):
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    org_id: str | None
+    active: bool
+    created_at: datetime
+
+
+class RegistrationIn(In):
+    organisation: OrganisationIn
+    username: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    display_name: Short(100)
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+
+
+class RegistrationOut(BaseModel):
+    organisation: OrganisationOut
+    user: UserOut
+
+
+class TokenIn(In):
+    name: Short(100)
+    lifetime_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class TokenOut(Out):
+    id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="Shown once; store it safely")
+
+
+# ---------------------------------------------------------------------------- plans
+class PlanIn(In):
+    project_name: Short(200)
+    approval_document: Short(200)
+    approval_number: Short(100)
+    scope: Text
+    estimated_price: MoneyIn
+    fund_source: Short(200)
+    planned_announcement_date: date
+
+
+class AmendmentIn(PlanIn):
+    reason: Text
+
+
+class ReasonIn(In):
+    reason: Text
+
+
+class AmendmentOut(Out):
+    number: int
+    reason: str
+    changes: dict[str, Any]
+    amended_at: datetime
+
+
+class PlanOut(Out):
+    id: str
+    tenderer_org_id: str
+    project_name: str
+    approval_document: str
+    approval_number: str
+    scope: str
+    estimated_price: MoneyOut
+    fund_source: str
+    planned_announcement_date: date
+    status: PlanStatus
+    created_at: datetime
+    published_at: datetime | None
+    withdrawn_at: datetime | None
+    withdraw_reason: str | None
+    amendments: list[AmendmentOut]
+
+
+# ---------------------------------------------------------------------------- tenders
+class SectionIn(In):
+    name: Short(200)
+    scope: Text
+    estimated_price: MoneyIn
+    max_bid_price: MoneyIn
+    bid_deposit: MoneyIn
+
+
+class TenderIn(In):
+    title: Short(200)
+    category: Category
+    sector: Short(100)
+    method: Method
+    content: Text
+    scale: Text
+    fund_source: Short(200)
+    qualification_requirements: Text
+    consortium_accepted: bool
+    doc_issue_start: AwareDatetime
+    doc_sale_end: AwareDatetime
+    bid_deadline: AwareDatetime
+    opening_place: Short(300)
+    submission_method: Short(300)
+    tenderer_contact: Short(300)
+    supervising_department: Short(200)
+    supervising_contact: Short(300)
+    objection_channel: Short(300)
+    platform_url: Short(300)
+    credit_commitment: Text
+    bid_validity_days: Annotated[int, Field(ge=1, le=730)]
+    sections: Annotated[list[SectionIn], Field(min_length=1, max_length=200)]
+    agency_org_id: str | None = None
+    agency_contact: Annotated[str, Field(max_length=300)] = ""
+    invitee_org_ids: Annotated[list[str], Field(max_length=500)] = []
+
+
+class NewTenderIn(TenderIn):
+    plan_id: Short(40)
+
+
+class SectionOut(Out):
+    id: str
+    number: int
+    code: str
+    name: str
+    scope: str
+    estimated_price: MoneyOut
+    max_bid_price: MoneyOut
+    bid_deposit: MoneyOut
+
+
+class DocumentOut(Out):
+    id: str
+    kind: DocumentKind
+    title: str
+    filename: str
+    media_type: str
+    sha256: str
+    size: int
+    version: int
+    uploaded_at: datetime
+    published_at: datetime | None
+
+
+class ClarificationIn(In):
+    text: Text
+    affects_bid_preparation: bool = True
+    new_bid_deadline: AwareDatetime | None = None
+    document_ids: Annotated[list[str], Field(max_length=50)] = []
+
+
+class ClarificationOut(Out):
+    id: str
+    number: int
+    text: str
+    affects_bid_preparation: bool
+    issued_at: datetime
+    old_bid_deadline: datetime
+    new_bid_deadline: datetime | None
+    document_ids: list[str]
+
+
+class ObjectionIn(In):
+    text: Text
+
+
+class AnswerIn(In):
+    answer: Text
+    new_bid_deadline: AwareDatetime | None = None
+
+
+class ObjectionOut(Out):
+    id: str
+    objector_org_id: str
+    text: str
+    raised_at: datetime
+    answer_due: datetime
+    status: ObjectionStatus
+    answer: str | None
+    answered_at: datetime | None
+
+
+class TenderSummaryOut(Out):
+    id: str
+    code: str
+    title: str
+    category: Category
+    method: Method
+    status: TenderStatus
+    tenderer_org_id: str
+    bid_deadline: datetime
+    announced_at: datetime | None
+
+
+class TenderOut(Out):
+    id: str
+    code: str
+    plan_id: str
+    tenderer_org_id: str
+    agency_org_id: str | None
+    title: str
+    category: Category
+    sector: str
+    method: Method
+    content: str
+    scale: str
+    fund_source: str
+    qualification_requirements: str
+    consortium_accepted: bool
+    doc_issue_start: datetime
+    doc_sale_end: datetime
+    bid_deadline: datetime
+    opening_place: str
+    submission_method: str
+    tenderer_contact: str
+    agency_contact: str
+    supervising_department: str
+    supervising_contact: str
+    objection_channel: str
+    platform_url: str
+    credit_commitment: str
+    bid_validity_days: int
+    invitee_org_ids: list[str]
+    status: TenderStatus
+    created_at: datetime
+    announced_at: datetime | None
+    closed_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+    estimated_price: MoneyOut
+    max_bid_price: MoneyOut
+    sections: list[SectionOut]
+    clarifications: list[ClarificationOut]
+    documents: list[DocumentOut] = []
+
+
+# ---------------------------------------------------------------------------- feed, rules, clock
+class EventOut(BaseModel):
+    seq: int
+    name: str
+    subject_type: str
+    subject_id: str
+    occurred_at: datetime
+    public: bool
+    data: dict[str, Any]
+
+
+class EventPageOut(BaseModel):
+    items: list[EventOut]
+    next_cursor: int | None = Field(description="The last sequence number returned; pass as ?after=")
+
+
+class RuleOut(BaseModel):
+    key: str
+    value: str
+    unit: str
+    title_zh: str
+    title_en: str
+    citation: str
+    certainty: str
+
+
+class RulesOut(BaseModel):
+    jurisdiction: str
+    rules: list[RuleOut]
+
+
+class ClockAdvanceIn(In):
+    days: Annotated[int, Field(ge=0, le=3650)] = 0
+    hours: Annotated[int, Field(ge=0, le=24 * 3650)] = 0
+
+
+class ClockOut(BaseModel):
+    now: datetime
+    kind: str
+
+
+class SchedulerOut(BaseModel):
+    applied: list[list[str]]

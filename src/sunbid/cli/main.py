@@ -1,0 +1,127 @@
+"""``sunbid``: serve the platform, run the scheduler, migrate the database, run the demo."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sunbid.config import Settings
+
+app = typer.Typer(
+    help="阳光招标 sunbid: full-process electronic tendering.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply the migrations to SUNBID_DATABASE_URL."""
+    from sunbid.storage import migrate
+
+    settings = Settings()
+    migrate.upgrade(settings.database_url, revision)
+    console.print(f"database at revision [bold]{migrate.current(settings.database_url)}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    from sunbid.storage import migrate
+
+    console.print(migrate.current(Settings().database_url) or "(empty)")
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo organisations, users and tenders (once; a second run changes nothing)."""
+    from sunbid.bootstrap import build
+    from sunbid.demo.seed import seed as do_seed
+    from sunbid.storage import migrate
+
+    settings = Settings()
+    migrate.upgrade(settings.database_url)
+    made = do_seed(build(settings), log=lambda m: console.print(f"  {m}"))
+    console.print("demo data loaded" if made else "demo data already present; nothing changed")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Migrate and load demo data first")] = False,
+) -> None:
+    """Run the HTTP API."""
+    import uvicorn
+
+    from sunbid.api.app import create_app
+    from sunbid.bootstrap import build
+    from sunbid.storage import migrate
+
+    settings = Settings()
+    if demo:
+        from sunbid.demo.seed import DEMO_PASSWORD
+        from sunbid.demo.seed import seed as do_seed
+
+        migrate.upgrade(settings.database_url)
+        if do_seed(build(settings), log=lambda m: console.print(f"  {m}")):
+            console.print("demo data loaded")
+        console.print(
+            f"demo users: admin, tenderer, agency, bidder1-4, expert, supervisor, auditor; "
+            f"password [bold]{DEMO_PASSWORD}[/]"
+        )
+    console.print(f"sunbid on http://{host}:{port}/api/v1/docs  (database {settings.database_url})")
+    uvicorn.run(create_app(build(settings)), host=host, port=port, log_level="info")
+
+
+@app.command()
+def scheduler(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
+) -> None:
+    """Run time-driven transitions (deadlines, overdue answers). Safe to run twice at once."""
+    from sunbid.bootstrap import build
+    from sunbid.kernel.context import SYSTEM, Context
+    from sunbid.tendering.service import run_due
+
+    platform = build(Settings())
+    while True:
+        ctx = Context(actor=SYSTEM, clock=platform.clock, rules=platform.rules)
+        for action, subject in run_due(platform.uow(), ctx):
+            console.print(f"{platform.clock.now().isoformat()}  {action}  {subject}")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@app.command()
+def demo(speed: Annotated[float, typer.Option(help="Simulated seconds per real second")] = 3600.0) -> None:
+    """Drive one tender through the HTTP API, from plan to announcement, clarification and objection,
+    with an accelerated clock, printing each step (the refusals too)."""
+    from sunbid.demo.walkthrough import run
+
+    raise typer.Exit(run(console, speed=speed))
+
+
+@app.command()
+def openapi(output: Annotated[str, typer.Option(help="File to write")] = "docs/api/openapi.json") -> None:
+    """Write the OpenAPI specification."""
+    import json
+    from pathlib import Path
+
+    from sunbid.api.app import create_app
+    from sunbid.bootstrap import build
+
+    settings = Settings(database_url="sqlite:///:memory:")
+    spec = create_app(build(settings)).openapi()
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    console.print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    app()

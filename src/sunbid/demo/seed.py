@@ -1,0 +1,219 @@
+"""Demo organisations, users and tenders in several states, made through the use cases.
+
+Time is simulated: the data is made with a clock that starts in the past and moves
+forward, so plans have really been public for 30 days before their announcements.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sunbid.bootstrap import Platform
+from sunbid.identity import service as identity
+from sunbid.identity.credit_code import complete_credit_code
+from sunbid.kernel.clock import FixedClock
+from sunbid.kernel.context import SYSTEM, Actor, Context, Role
+from sunbid.tendering import service as tendering
+from sunbid.tendering.model import Category, DocumentKind, Method
+
+DEMO_PASSWORD = "sunbid-demo-2026"  # noqa: S105 - published demo credential
+ADMIN = Actor(user_id="system", role=Role.ADMINISTRATOR, org_id=None)
+
+ORGS = {
+    "tenderer": ("南京市城市建设投资有限公司", "91320100MA1XXXX01", "南京市建邺区江东中路 1 号"),
+    "agency": ("江苏阳光招标代理有限公司", "91320100MA1XXXX02", "南京市鼓楼区中山北路 8 号"),
+    "bidder1": ("南京第一建筑工程有限公司", "91320100MA1XXXX03", "南京市秦淮区中华路 10 号"),
+    "bidder2": ("江苏恒信建设集团有限公司", "91320100MA1XXXX04", "南京市江宁区天元路 20 号"),
+    "bidder3": ("苏州路桥工程有限公司", "91320500MA1XXXX05", "苏州市姑苏区人民路 30 号"),
+    "bidder4": ("安徽华东市政工程有限公司", "91340100MA1XXXX06", "合肥市蜀山区长江西路 40 号"),
+    "supervisor": ("南京市住房和城乡建设局", "11320100MB1XXXX07", "南京市玄武区北京东路 41 号"),
+}
+
+USERS = [
+    ("admin", "平台管理员", Role.ADMINISTRATOR, None),
+    ("tenderer", "城建投资 王经理", Role.TENDERER, "tenderer"),
+    ("agency", "阳光代理 李工", Role.AGENCY, "agency"),
+    ("bidder1", "第一建筑 张经理", Role.BIDDER, "bidder1"),
+    ("bidder2", "恒信建设 陈经理", Role.BIDDER, "bidder2"),
+    ("bidder3", "苏州路桥 刘经理", Role.BIDDER, "bidder3"),
+    ("bidder4", "华东市政 赵经理", Role.BIDDER, "bidder4"),
+    ("expert", "评标专家 周工", Role.EXPERT, None),
+    ("supervisor", "住建局 监督员", Role.SUPERVISOR, "supervisor"),
+    ("auditor", "审计局 审计员", Role.AUDITOR, None),
+]
+
+
+def demo_credit_code(template: str) -> str:
+    """The demo codes are made valid by computing their GB 32100 check character."""
+    return complete_credit_code(template.replace("X", "0")[:17])
+
+
+def plan_fields(name: str, price: str, planned: date) -> tendering.PlanFields:
+    return tendering.PlanFields(
+        project_name=name,
+        approval_document=f"关于{name}可行性研究报告的批复",
+        approval_number="宁发改投字〔2026〕88号",
+        scope="施工总承包",
+        estimated_price=Decimal(price),
+        fund_source="财政资金",
+        planned_announcement_date=planned,
+    )
+
+
+def tender_fields(
+    title: str,
+    issue_start: datetime,
+    price: str = "12000000.00",
+    *,
+    agency_org_id: str | None = None,
+    public_url: str = "http://127.0.0.1:8000",
+) -> tendering.TenderFields:
+    estimated = Decimal(price)
+    return tendering.TenderFields(
+        title=title,
+        category=Category.WORKS,
+        sector="房屋建筑",
+        method=Method.OPEN,
+        content=f"{title}施工总承包，包括土建、安装及室外配套工程",
+        scale="建筑面积约 2.3 万平方米",
+        fund_source="财政资金",
+        qualification_requirements="建筑工程施工总承包二级及以上资质，具备有效的安全生产许可证",
+        consortium_accepted=False,
+        doc_issue_start=issue_start,
+        doc_sale_end=issue_start + timedelta(days=7),
+        bid_deadline=issue_start + timedelta(days=21),
+        opening_place="南京市公共资源交易中心 线上开标大厅",
+        submission_method="通过本平台在线递交加密电子投标文件",
+        tenderer_contact="王经理 025-8000 0001",
+        supervising_department="南京市住房和城乡建设局",
+        supervising_contact="025-8000 0007",
+        objection_channel="本平台“异议”栏目在线提交；电话 025-8000 0002",
+        platform_url=f"{public_url}/api/v1/tenders（登录后下载招标文件）",
+        credit_commitment="本单位承诺：所提供信息真实有效，依法依规组织招标，不设置不合理条件，接受社会监督。",
+        bid_validity_days=90,
+        agency_org_id=agency_org_id,
+        agency_contact="李工 025-8000 0003" if agency_org_id else "",
+        sections=(
+            tendering.SectionFields(
+                name="第一标段",
+                scope="主体及安装工程",
+                estimated_price=estimated,
+                max_bid_price=(estimated * Decimal("0.98")).quantize(Decimal("0.01")),
+                bid_deposit=(estimated * Decimal("0.01")).quantize(Decimal("0.01")),
+            ),
+        ),
+    )
+
+
+def is_seeded(platform: Platform) -> bool:
+    with platform.uow() as uow:
+        return uow.users.by_username("admin") is not None
+
+
+def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> bool:
+    """Create the demo data unless it is there. Returns whether anything was made."""
+    say = log or (lambda _m: None)
+    if is_seeded(platform):
+        return False
+    real_now = platform.clock.now()
+    clock = FixedClock(real_now - timedelta(days=40))
+    sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
+    org_ids: dict[str, str] = {}
+    for key, (name, code, address) in ORGS.items():
+        org = identity.create_organisation(
+            platform.uow(),
+            sys,
+            identity.NewOrganisation(name, demo_credit_code(code), address, legal_representative="法定代表人"),
+        )
+        org_ids[key] = org.id
+    actors: dict[str, Actor] = {}
+    for username, display, role, org in USERS:
+        user = identity.create_user(
+            platform.uow(), sys, identity.NewUser(username, display, DEMO_PASSWORD, role, org_ids[org] if org else None)
+        )
+        actors[username] = user.as_actor()
+    say(f"{len(ORGS)} organisations and {len(USERS)} users (password {DEMO_PASSWORD})")
+
+    def as_(who: str) -> Context:
+        return Context(actor=actors[who], clock=clock, rules=platform.rules, address="127.0.0.1")
+
+    # Plans published 40 days ago, announced 35 days later: now open for bids (with a clarification).
+    planned = (clock.now() + timedelta(days=35)).date()
+    plan = tendering.create_plan(
+        platform.uow(), as_("tenderer"), plan_fields("南京市江北新区第一中学新建工程", "12500000.00", planned)
+    )
+    tendering.publish_plan(platform.uow(), as_("tenderer"), plan.id)
+    plan2 = tendering.create_plan(
+        platform.uow(), as_("tenderer"), plan_fields("南京市河西片区道路综合整治工程", "8000000.00", planned)
+    )
+    tendering.publish_plan(platform.uow(), as_("tenderer"), plan2.id)
+    plan3 = tendering.create_plan(
+        platform.uow(), as_("tenderer"), plan_fields("南京市城南污水处理厂提标改造工程", "30000000.00", planned)
+    )
+    tendering.publish_plan(platform.uow(), as_("tenderer"), plan3.id)
+    clock.advance(timedelta(days=35))
+    start = clock.now() + timedelta(hours=1)
+
+    def tender(plan_id: str, title: str, price: str, agency: bool = False) -> str:
+        t = tendering.create_tender(
+            platform.uow(),
+            as_("tenderer"),
+            plan_id,
+            tender_fields(
+                title,
+                start,
+                price,
+                agency_org_id=org_ids["agency"] if agency else None,
+                public_url=platform.settings.public_url,
+            ),
+        )
+        content = (
+            f"{title} 招标文件（演示）\n第一章 招标公告\n第二章 投标人须知\n第三章 评标办法（综合评估法）\n".encode()
+        )
+        blob = platform.blobs.put_file(io.BytesIO(content))
+        tendering.add_document(
+            platform.uow(),
+            as_("tenderer"),
+            t.id,
+            kind=DocumentKind.TENDER_DOCUMENT,
+            title="招标文件",
+            filename=f"{title}-招标文件.txt",
+            media_type="text/plain; charset=utf-8",
+            blob=blob,
+        )
+        return t.id
+
+    open_id = tender(plan.id, "南京市江北新区第一中学新建工程施工", "12000000.00", agency=True)
+    tendering.announce_tender(platform.uow(), as_("agency"), open_id)
+    suspended_id = tender(plan2.id, "南京市河西片区道路综合整治工程施工", "7800000.00")
+    tendering.announce_tender(platform.uow(), as_("tenderer"), suspended_id)
+    closed_id = tender(plan3.id, "南京市城南污水处理厂提标改造工程施工", "29000000.00")
+    tendering.announce_tender(platform.uow(), as_("tenderer"), closed_id)
+    clock.advance(timedelta(days=3))
+    tendering.clarify(
+        platform.uow(),
+        as_("agency"),
+        open_id,
+        text="第三章评标办法第2.2条中“类似工程业绩”指近五年完成的学校类房屋建筑工程。",
+        affects_bid_preparation=True,
+    )
+    tendering.raise_objection(
+        platform.uow(),
+        as_("bidder2"),
+        suspended_id,
+        "招标文件要求“近三年获得省级优质工程奖”，属于以特定地区奖项作为加分条件，请予修改。",
+    )
+    tendering.terminate_tender(platform.uow(), as_("tenderer"), closed_id, "项目建设方案调整，经批准终止本次招标。")
+    draft = tender(plan.id, "南京市江北新区第一中学室外配套工程施工", "500000.00")
+    tendering.cancel_tender(platform.uow(), as_("tenderer"), draft, "并入主体工程招标。")
+    tendering.create_plan(
+        platform.uow(),
+        as_("tenderer"),
+        plan_fields("南京市鼓楼区老旧小区改造工程", "6000000.00", (real_now + timedelta(days=40)).date()),
+    )
+    tendering.run_due(platform.uow(), Context(actor=SYSTEM, clock=clock, rules=platform.rules))
+    say("3 published plans and 1 draft; tenders announced, suspended by an objection, terminated and cancelled")
+    return True

@@ -1,0 +1,1 @@
+"""Identity and access: organisations, users, sessions, API tokens and the access policy."""

@@ -1,0 +1,65 @@
+"""Organisations, users, sessions and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sunbid.kernel.context import Actor, Role
+
+
+@dataclass
+class Organisation:
+    id: str
+    name: str
+    credit_code: str  # 统一社会信用代码
+    address: str
+    created_at: datetime
+    legal_representative: str = ""
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    display_name: str
+    password_hash: str
+    role: Role
+    org_id: str | None
+    created_at: datetime
+    active: bool = True
+
+    def as_actor(self) -> Actor:
+        return Actor(user_id=self.id, role=self.role, org_id=self.org_id)
+
+
+@dataclass
+class Session:
+    """A login session for a person (web cookie or bearer token)."""
+
+    id: str
+    user_id: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    address: str | None = None
+    revoked_at: datetime | None = None
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass
+class ApiToken:
+    """A long-lived token for a machine acting for a user (bid tools, data exchange)."""
+
+    id: str
+    user_id: str
+    name: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

@@ -1,0 +1,310 @@
+"""The statutory rule table: every time limit, cap and count, with the article it comes from.
+
+Nothing in the code is a magic number: a use case asks the :class:`RuleBook` for
+``"issue_to_deadline_min_days"`` and gets 20 together with 《招标投标法》第二十四条. A
+jurisdiction overrides values (and must then give its own citation) in a TOML file::
+
+    [jurisdiction]
+    name = "南京市"
+
+    [rules.tender_plan_lead_days]
+    value = 30
+    citation = "宁发改法规字〔2022〕519号"
+
+``certainty`` follows the reference: ``verified`` (read in the official text), ``secondary``
+(read in a transcription) or ``unverified``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sunbid.kernel.errors import DomainError
+
+LAW = "《招标投标法》"
+REGS = "《招标投标法实施条例》"
+EBID = "《电子招标投标办法》"
+EVAL = "《评标委员会和评标方法暂行规定》"
+WORKS = "《工程建设项目施工招标投标办法》"
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    value: int | Decimal
+    unit: str  # "days", "working_days", "count", "ratio", "yuan"
+    title_zh: str
+    title_en: str
+    citation: str
+    certainty: str = "verified"
+
+    @property
+    def citation_text(self) -> str:
+        return self.citation
+
+
+_DEFAULTS: tuple[Rule, ...] = (
+    Rule(
+        "tender_plan_lead_days",
+        30,
+        "days",
+        "招标计划须至少提前公开的天数",
+        "Days a tender plan must be public before the announcement",
+        "宁发改法规字〔2022〕519号《关于进一步夯实招标人主体责任的通知》",
+        "verified",
+    ),
+    Rule(
+        "doc_sale_min_days",
+        5,
+        "days",
+        "招标文件发售期最短天数",
+        "Minimum sale period of tender documents",
+        f"{REGS}第十六条",
+    ),
+    Rule(
+        "issue_to_deadline_min_days",
+        20,
+        "days",
+        "招标文件开始发出至投标截止最短天数",
+        "Minimum days from first issue of tender documents to the bid deadline",
+        f"{LAW}第二十四条",
+    ),
+    Rule(
+        "clarify_min_days_before_deadline",
+        15,
+        "days",
+        "澄清或修改须在投标截止前至少天数，否则顺延截止时间",
+        "A clarification or modification must reach bidders this many days before the deadline, or the deadline moves",
+        f"{LAW}第二十三条；{REGS}第二十一条",
+    ),
+    Rule(
+        "objection_tender_doc_min_days_before_deadline",
+        10,
+        "days",
+        "对招标文件提出异议须在投标截止前至少天数",
+        "Objections to tender documents must be raised at least this many days before the deadline",
+        f"{REGS}第二十二条",
+    ),
+    Rule(
+        "objection_answer_days",
+        3,
+        "days",
+        "招标人答复异议的期限（答复前暂停招标投标活动）",
+        "Days within which the tenderer answers an objection (activities suspended until then)",
+        f"{REGS}第二十二条",
+    ),
+    Rule(
+        "min_bidders",
+        3,
+        "count",
+        "投标人少于三个的，不得开标，应当依法重新招标",
+        "With fewer than three bidders there is no opening: re-tender",
+        f"{LAW}第二十八条；{REGS}第四十四条",
+    ),
+    Rule(
+        "invited_min_invitees",
+        3,
+        "count",
+        "邀请招标应当向三个以上特定法人或组织发出投标邀请书",
+        "An invited tender must invite at least three qualified entities",
+        f"{LAW}第十七条",
+    ),
+    Rule(
+        "bid_deposit_max_ratio",
+        Decimal("0.02"),
+        "ratio",
+        "投标保证金不得超过招标项目估算价的2%",
+        "Bid deposit at most 2% of the estimated price",
+        f"{REGS}第二十六条",
+    ),
+    Rule(
+        "bid_deposit_works_cap",
+        Decimal("800000.00"),
+        "yuan",
+        "施工招标投标保证金最高不得超过八十万元",
+        "Bid deposit for works at most ¥800,000",
+        f"{WORKS}第三十七条",
+        "secondary",
+    ),
+    Rule(
+        "bid_deposit_goods_cap",
+        Decimal("800000.00"),
+        "yuan",
+        "货物招标投标保证金最高不得超过八十万元",
+        "Bid deposit for goods at most ¥800,000",
+        "《工程建设项目货物招标投标办法》第二十七条",
+        "unverified",
+    ),
+    Rule(
+        "bid_deposit_services_cap",
+        Decimal("100000.00"),
+        "yuan",
+        "勘察设计服务招标投标保证金最高不得超过十万元",
+        "Bid deposit for survey and design services at most ¥100,000",
+        "《工程建设项目勘察设计招标投标办法》",
+        "unverified",
+    ),
+    Rule(
+        "perf_security_max_ratio",
+        Decimal("0.10"),
+        "ratio",
+        "履约保证金不得超过中标合同金额的10%",
+        "Performance security at most 10% of the contract price",
+        f"{REGS}第五十八条",
+    ),
+    Rule(
+        "deposit_refund_after_withdraw_days",
+        5,
+        "days",
+        "撤回投标文件后退还投标保证金期限",
+        "Deposit refunded within this many days of a withdrawal",
+        f"{REGS}第三十五条",
+    ),
+    Rule(
+        "deposit_refund_after_contract_days",
+        5,
+        "days",
+        "签订合同后退还投标保证金期限",
+        "Deposits refunded within this many days of the contract",
+        f"{REGS}第五十七条",
+    ),
+    Rule(
+        "candidate_publicity_start_within_days",
+        3,
+        "days",
+        "收到评标报告后公示中标候选人期限",
+        "Candidates are published within this many days of the report",
+        f"{REGS}第五十四条",
+    ),
+    Rule(
+        "candidate_publicity_min_days",
+        3,
+        "days",
+        "中标候选人公示期最短天数",
+        "Minimum candidate publicity period",
+        f"{REGS}第五十四条",
+    ),
+    Rule("max_candidates", 3, "count", "中标候选人不超过三个", "At most three candidates", f"{REGS}第五十三条"),
+    Rule(
+        "committee_min_size",
+        5,
+        "count",
+        "评标委员会成员人数为五人以上单数",
+        "Committee of at least five, odd",
+        f"{LAW}第三十七条",
+    ),
+    Rule(
+        "committee_expert_ratio_min",
+        Decimal("0.6667"),
+        "ratio",
+        "技术、经济等方面的专家不得少于成员总数的三分之二",
+        "Experts at least two thirds of the committee",
+        f"{LAW}第三十七条",
+    ),
+    Rule(
+        "expert_min_years",
+        8,
+        "count",
+        "评标专家从事相关领域工作满八年",
+        "Experts have eight years in the field",
+        f"{LAW}第三十七条",
+    ),
+    Rule(
+        "contract_sign_days_after_award",
+        30,
+        "days",
+        "中标通知书发出之日起三十日内订立书面合同",
+        "Contract within 30 days of the award notice",
+        f"{LAW}第四十六条",
+    ),
+    Rule(
+        "report_to_supervisor_days",
+        15,
+        "days",
+        "确定中标人之日起十五日内向有关行政监督部门提交书面报告",
+        "Report to the supervisor within 15 days of the award",
+        f"{LAW}第四十七条",
+    ),
+    Rule(
+        "complaint_window_days",
+        10,
+        "days",
+        "知道或者应当知道之日起十日内投诉",
+        "Complaints within 10 days of knowing",
+        f"{REGS}第六十条",
+    ),
+    Rule(
+        "penalty_publicity_working_days",
+        7,
+        "working_days",
+        "行政处罚七个工作日内公示（双公示）",
+        "Penalties published within 7 working days",
+        "国务院社会信用体系建设相关文件（双公示）",
+        "secondary",
+    ),
+)
+
+
+class RuleBook:
+    """The rules in force for one jurisdiction: the national defaults plus its overrides."""
+
+    def __init__(self, rules: Mapping[str, Rule], jurisdiction: str = "全国（默认）") -> None:
+        self._rules = dict(rules)
+        self.jurisdiction = jurisdiction
+
+    @classmethod
+    def default(cls) -> RuleBook:
+        return cls({r.key: r for r in _DEFAULTS})
+
+    @classmethod
+    def from_file(cls, path: Path) -> RuleBook:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        return cls.default().overridden(data.get("rules", {}), str(data.get("jurisdiction", {}).get("name", path.stem)))
+
+    def overridden(self, overrides: Mapping[str, Mapping[str, Any]], jurisdiction: str) -> RuleBook:
+        rules = dict(self._rules)
+        for key, spec in overrides.items():
+            if key not in rules:
+                raise DomainError("rule_unknown", f"未知规则：{key}", f"Unknown rule {key!r}")
+            if "citation" not in spec or "value" not in spec:
+                raise DomainError(
+                    "rule_override_incomplete",
+                    f"覆盖规则 {key} 须同时给出 value 和 citation",
+                    f"An override of {key!r} needs both a value and the citation that sets it",
+                )
+            base = rules[key]
+            value: int | Decimal = (
+                Decimal(str(spec["value"])) if isinstance(base.value, Decimal) else int(spec["value"])
+            )
+            if value < 0:
+                raise DomainError(
+                    "rule_override_negative", f"规则 {key} 不能为负数", f"Rule {key!r} cannot be negative"
+                )
+            rules[key] = replace(
+                base, value=value, citation=str(spec["citation"]), certainty=str(spec.get("certainty", "verified"))
+            )
+        return RuleBook(rules, jurisdiction)
+
+    def __getitem__(self, key: str) -> Rule:
+        return self._rules[key]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules.values())
+
+    def days(self, key: str) -> int:
+        value = self._rules[key].value
+        assert isinstance(value, int)
+        return value
+
+    def count(self, key: str) -> int:
+        return self.days(key)
+
+    def decimal(self, key: str) -> Decimal:
+        value = self._rules[key].value
+        return value if isinstance(value, Decimal) else Decimal(value)

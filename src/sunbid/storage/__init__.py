@@ -1,0 +1,1 @@
+"""Storage: tables, mappings, repositories, unit of work, migrations and the blob store."""

@@ -1,0 +1,244 @@
+"""The database schema. Alembic migrations are generated from this metadata."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from sunbid.identity.model import Role
+from sunbid.storage.types import Money, UTCDateTime
+from sunbid.tendering.model import (
+    Category,
+    DocumentKind,
+    Method,
+    ObjectionStatus,
+    PlanStatus,
+    TenderStatus,
+)
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = sa.String(40)
+
+
+def _enum(enum: type) -> sa.Enum:
+    return sa.Enum(
+        enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True
+    )
+
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("credit_code", sa.String(18), nullable=False, unique=True),
+    sa.Column("address", sa.String(300), nullable=False),
+    sa.Column("legal_representative", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", _enum(Role), nullable=False),
+    sa.Column("org_id", ID, sa.ForeignKey("organisations.id"), nullable=True, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("address", sa.String(64), nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+tender_plans = sa.Table(
+    "tender_plans",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tenderer_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("project_name", sa.String(200), nullable=False),
+    sa.Column("approval_document", sa.String(200), nullable=False),
+    sa.Column("approval_number", sa.String(100), nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("estimated_price", Money, nullable=False),
+    sa.Column("fund_source", sa.String(200), nullable=False),
+    sa.Column("planned_announcement_date", sa.Date, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(PlanStatus), nullable=False, index=True),
+    sa.Column("published_at", UTCDateTime, nullable=True),
+    sa.Column("withdrawn_at", UTCDateTime, nullable=True),
+    sa.Column("withdraw_reason", sa.Text, nullable=True),
+)
+
+plan_amendments = sa.Table(
+    "plan_amendments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("plan_id", ID, sa.ForeignKey("tender_plans.id"), nullable=False, index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Column("amended_at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.UniqueConstraint("plan_id", "number", name="uq_plan_amendments_plan_number"),
+)
+
+tenders = sa.Table(
+    "tenders",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("code", sa.String(40), nullable=False, unique=True),
+    sa.Column("plan_id", ID, sa.ForeignKey("tender_plans.id"), nullable=False, index=True),
+    sa.Column("tenderer_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("agency_org_id", ID, sa.ForeignKey("organisations.id"), nullable=True, index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("category", _enum(Category), nullable=False),
+    sa.Column("sector", sa.String(100), nullable=False),
+    sa.Column("method", _enum(Method), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("scale", sa.Text, nullable=False),
+    sa.Column("fund_source", sa.String(200), nullable=False),
+    sa.Column("qualification_requirements", sa.Text, nullable=False),
+    sa.Column("consortium_accepted", sa.Boolean, nullable=False),
+    sa.Column("doc_issue_start", UTCDateTime, nullable=False),
+    sa.Column("doc_sale_end", UTCDateTime, nullable=False),
+    sa.Column("bid_deadline", UTCDateTime, nullable=False, index=True),
+    sa.Column("opening_place", sa.String(300), nullable=False),
+    sa.Column("submission_method", sa.String(300), nullable=False),
+    sa.Column("tenderer_contact", sa.String(300), nullable=False),
+    sa.Column("agency_contact", sa.String(300), nullable=False),
+    sa.Column("supervising_department", sa.String(200), nullable=False),
+    sa.Column("supervising_contact", sa.String(300), nullable=False),
+    sa.Column("objection_channel", sa.String(300), nullable=False),
+    sa.Column("platform_url", sa.String(300), nullable=False),
+    sa.Column("credit_commitment", sa.Text, nullable=False),
+    sa.Column("bid_validity_days", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("invitee_org_ids", sa.JSON, nullable=False),
+    sa.Column("status", _enum(TenderStatus), nullable=False, index=True),
+    sa.Column("announced_at", UTCDateTime, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Column("end_reason", sa.Text, nullable=True),
+)
+
+sections = sa.Table(
+    "sections",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("code", sa.String(48), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("estimated_price", Money, nullable=False),
+    sa.Column("max_bid_price", Money, nullable=False),
+    sa.Column("bid_deposit", Money, nullable=False),
+)
+
+tender_documents = sa.Table(
+    "tender_documents",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(DocumentKind), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("uploaded_by", ID, nullable=True),
+    sa.Column("published_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("tender_id", "version", name="uq_tender_documents_tender_version"),
+)
+
+clarifications = sa.Table(
+    "clarifications",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("affects_bid_preparation", sa.Boolean, nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("old_bid_deadline", UTCDateTime, nullable=False),
+    sa.Column("new_bid_deadline", UTCDateTime, nullable=True),
+    sa.Column("document_ids", sa.JSON, nullable=False),
+    sa.UniqueConstraint("tender_id", "number", name="uq_clarifications_tender_number"),
+)
+
+objections = sa.Table(
+    "objections",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("objector_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("objector_user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("answer_due", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(ObjectionStatus), nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("overdue_flagged_at", UTCDateTime, nullable=True),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_id", ID, nullable=False, index=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("address", sa.String(64), nullable=True),
+    sa.Column("public", sa.Boolean, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("actor", sa.String(40), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("path", sa.String(300), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("response_body", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

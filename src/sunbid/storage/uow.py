@@ -1,0 +1,85 @@
+"""The unit of work: one database transaction per use case; events are written in it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from sunbid.kernel.events import DomainEvent
+from sunbid.storage import repositories as r
+from sunbid.storage import tables as t
+from sunbid.storage.blobs import DirectoryBlobStore
+from sunbid.storage.orm import start_mappers
+
+
+class SqlUnitOfWork:
+    """Use as ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
+
+    def __init__(self, engine: Engine, blobs: DirectoryBlobStore) -> None:
+        start_mappers()
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self.blobs = blobs
+        self._pending: list[DomainEvent] = []
+        self.committed_events: list[tuple[int, DomainEvent]] = []
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._factory()
+        self._pending = []
+        self.committed_events = []
+        s = self.session
+        self.organisations = r.OrganisationRepository(s)
+        self.users = r.UserRepository(s)
+        self.sessions = r.SessionRepository(s)
+        self.api_tokens = r.ApiTokenRepository(s)
+        self.plans = r.PlanRepository(s)
+        self.tenders = r.TenderRepository(s)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # close() ends the transaction without expiring what was read, so read-only use
+        # cases can return their objects; after an error, roll back explicitly.
+        if exc_type is not None:
+            self.rollback()
+        self._pending = []
+        self.session.close()
+
+    def emit(self, event: DomainEvent) -> None:
+        self._pending.append(event)
+
+    def commit(self) -> None:
+        self.session.flush()
+        written: list[tuple[int, DomainEvent]] = []
+        for ev in self._pending:
+            seq = self.session.execute(
+                sa.insert(t.events).values(**_event_row(ev)).returning(t.events.c.seq)
+            ).scalar_one()
+            written.append((seq, ev))
+        self.session.commit()
+        self._pending = []
+        self.committed_events = written
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._pending = []
+
+    def execute(self, stmt: Any) -> Any:
+        return self.session.execute(stmt)
+
+
+def _event_row(ev: DomainEvent) -> dict[str, Any]:
+    return {
+        "name": ev.name,
+        "subject_type": ev.subject_type,
+        "subject_id": ev.subject_id,
+        "occurred_at": ev.occurred_at,
+        "actor_id": ev.actor_id,
+        "address": ev.address,
+        "public": ev.public,
+        "data": ev.data,
+    }

@@ -1,0 +1,1 @@
+"""Tendering: plans, tenders, sections (标段), documents, clarifications and objections."""
