@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sunbid.identity.model import Role
@@ -21,8 +22,13 @@ from sunbid.tendering.model import (
     TenderStatus,
 )
 
+MONEY_PATTERN = r"^-?\d{1,16}(\.\d+)?$"
 
-def _money(value: str) -> Decimal:
+
+def _money(value: object) -> Decimal:
+    """Money arrives as a JSON string of yuan ("1250000.00"): never a float, never more than fen."""
+    if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+        raise PydanticCustomError("money_invalid", 'Money is a string of yuan such as "1250000.00"')
     try:
         return yuan(value)
     except DomainError as exc:
@@ -30,7 +36,16 @@ def _money(value: str) -> Decimal:
 
 
 MoneyIn = Annotated[
-    str, Field(pattern=r"^-?\d+(\.\d+)?$", max_length=24, examples=["1250000.00"]), AfterValidator(_money)
+    Decimal,
+    BeforeValidator(_money),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "examples": ["1250000.00"],
+            "description": "Yuan with at most two decimals (fen), as a string",
+        }
+    ),
 ]
 MoneyOut = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 Text = Annotated[str, Field(min_length=1, max_length=20000)]

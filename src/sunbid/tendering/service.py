@@ -277,21 +277,25 @@ def _apply_fields(tender: Tender, f: TenderFields) -> None:
     for name in _TENDER_SCALARS:
         setattr(tender, name, getattr(f, name))
     tender.invitee_org_ids = sorted(set(f.invitee_org_ids))
-    tender.sections.clear()
-    for n, s in enumerate(f.sections, start=1):
-        tender.sections.append(
-            Section(
-                id=new_id("sec", tender.created_at),
-                tender_id=tender.id,
-                number=n,
-                code=f"{tender.code}{n:03d}",
-                name=s.name,
-                scope=s.scope,
-                estimated_price=s.estimated_price,
-                max_bid_price=s.max_bid_price,
-                bid_deposit=s.bid_deposit,
-            )
+    existing = {section.number: section for section in tender.sections}
+    sections: list[Section] = []
+    for n, fields_ in enumerate(f.sections, start=1):
+        section = existing.get(n) or Section(
+            id=new_id("sec", tender.created_at),
+            tender_id=tender.id,
+            number=n,
+            code=f"{tender.code}{n:03d}",
+            name="",
+            scope="",
+            estimated_price=fields_.estimated_price,
+            max_bid_price=fields_.max_bid_price,
+            bid_deposit=fields_.bid_deposit,
         )
+        section.name, section.scope = fields_.name, fields_.scope
+        section.estimated_price, section.max_bid_price = fields_.estimated_price, fields_.max_bid_price
+        section.bid_deposit = fields_.bid_deposit
+        sections.append(section)
+    tender.sections[:] = sections
 
 
 def _check_orgs(uow: TenderingUnitOfWork, f: TenderFields) -> None:

@@ -35,7 +35,10 @@ def register(body: RegistrationIn, request: Request, ctx: Ctx, uow: Uow, p: Plat
 
     def create() -> RegistrationOut:
         org, user = identity.register(
-            uow, ctx, _org(body), identity.NewUser(body.username, body.display_name, body.password, body.role, None)
+            uow,
+            ctx,
+            _org(body.organisation),
+            identity.NewUser(body.username, body.display_name, body.password, body.role, None),
         )
         return RegistrationOut(organisation=OrganisationOut.model_validate(org), user=UserOut.model_validate(user))
 

@@ -1,0 +1,333 @@
+"""Every endpoint, called by every role, gets the answer the access policy says.
+
+The table below is the specification. A route that is added to the API without a row
+here fails ``test_every_endpoint_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sunbid.tendering import service as tendering
+from tests.factories import PASSWORD, World, credit_code, make_world
+
+ROLES = ("public", "admin", "tenderer", "agency", "bidder", "expert", "supervisor", "auditor", "other_tenderer")
+EVERYONE = dict.fromkeys(ROLES, 200)
+LOGGED_IN = {r: (401 if r == "public" else 200) for r in ROLES}
+
+
+def only(allowed: dict[str, int], *, hidden: bool = False, visible_to: tuple[str, ...] = ()) -> dict[str, int]:
+    """``allowed`` roles get their code; the public 401 (404 if hidden); others 403 (404 if hidden,
+    unless in ``visible_to``, who see the object and so get 403)."""
+    out = {}
+    for role in ROLES:
+        if role in allowed:
+            out[role] = allowed[role]
+        elif hidden and role not in visible_to:
+            out[role] = 404
+        else:
+            out[role] = 401 if role == "public" else 403
+    return out
+
+
+@dataclass
+class Case:
+    method: str
+    path: str  # template with {names} filled by setup
+    expect: dict[str, int]
+    setup: Callable[[World, str], dict[str, str]] = lambda _w, _r: {}
+    body: Callable[[World, str], Any] = lambda _w, _r: None
+    content: bytes | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def plan_body(_w: World, _r: str) -> dict[str, Any]:
+    return {
+        "project_name": "新项目",
+        "approval_document": "批复",
+        "approval_number": "宁发改〔2026〕1号",
+        "scope": "施工",
+        "estimated_price": "1000000.00",
+        "fund_source": "财政资金",
+        "planned_announcement_date": "2026-06-01",
+    }
+
+
+def tender_body(w: World, _r: str) -> dict[str, Any]:
+    start = w.clock.now() + timedelta(hours=1)
+    return {
+        "title": "新标",
+        "category": "works",
+        "sector": "房屋建筑",
+        "method": "open",
+        "content": "施工",
+        "scale": "1 万平方米",
+        "fund_source": "财政资金",
+        "qualification_requirements": "二级资质",
+        "consortium_accepted": False,
+        "doc_issue_start": start.isoformat(),
+        "doc_sale_end": (start + timedelta(days=6)).isoformat(),
+        "bid_deadline": (start + timedelta(days=21)).isoformat(),
+        "opening_place": "线上",
+        "submission_method": "在线",
+        "tenderer_contact": "王 025",
+        "supervising_department": "住建局",
+        "supervising_contact": "025",
+        "objection_channel": "平台",
+        "platform_url": "http://x",
+        "credit_commitment": "承诺",
+        "bid_validity_days": 90,
+        "agency_org_id": w.orgs["A"],
+        "agency_contact": "李 025",
+        "sections": [
+            {
+                "name": "一标段",
+                "scope": "全部",
+                "estimated_price": "1000000.00",
+                "max_bid_price": "990000.00",
+                "bid_deposit": "10000.00",
+            }
+        ],
+    }
+
+
+def token_of_tenderer(w: World, _r: str) -> dict[str, str]:
+    from sunbid.identity import service as identity
+
+    _token, record = identity.create_api_token(w.uow(), w.ctx("tenderer"), "to revoke")
+    return {"token_id": record.id}
+
+
+def announced_doc(w: World, _r: str) -> dict[str, str]:
+    tender_id = w.announced_tender()
+    doc = tendering.get_tender(w.uow(), w.ctx("tenderer"), tender_id).documents[0]
+    return {"tender_id": tender_id, "document_id": doc.id}
+
+
+def suspended(w: World, _r: str) -> dict[str, str]:
+    tender_id, objection_id = w.suspended_tender()
+    return {"tender_id": tender_id, "objection_id": objection_id}
+
+
+def registration(_w: World, role: str) -> dict[str, Any]:
+    return {
+        "organisation": {"name": f"新单位{role}", "credit_code": credit_code(), "address": "南京"},
+        "username": f"new_{role}",
+        "display_name": "新用户",
+        "password": PASSWORD,
+        "role": "bidder",
+    }
+
+
+MANAGERS = {"tenderer": 200, "agency": 200}
+OVERSEERS = ("tenderer", "agency", "supervisor", "auditor")
+
+CASES: list[Case] = [
+    Case("GET", "/api/v1/health", EVERYONE),
+    Case(
+        "POST",
+        "/api/v1/auth/login",
+        {r: (401 if r == "public" else 200) for r in ROLES},
+        body=lambda _w, r: {"username": r if r != "public" else "nobody", "password": PASSWORD},
+    ),
+    Case("POST", "/api/v1/auth/logout", {r: (401 if r == "public" else 204) for r in ROLES}),
+    Case("GET", "/api/v1/auth/me", LOGGED_IN),
+    Case(
+        "POST",
+        "/api/v1/auth/tokens",
+        {r: (401 if r == "public" else 201) for r in ROLES},
+        body=lambda _w, _r: {"name": "bid tool"},
+    ),
+    Case("GET", "/api/v1/auth/tokens", LOGGED_IN),
+    Case(
+        "DELETE",
+        "/api/v1/auth/tokens/{token_id}",
+        only({"tenderer": 200}, hidden=True) | {"public": 401},
+        setup=token_of_tenderer,
+    ),
+    Case("POST", "/api/v1/registrations", dict.fromkeys(ROLES, 201), body=registration),
+    Case(
+        "POST",
+        "/api/v1/organisations",
+        only({"admin": 201}),
+        body=lambda _w, _r: {"name": "新单位", "credit_code": credit_code(), "address": "南京"},
+    ),
+    Case("GET", "/api/v1/organisations", only({"admin": 200, "supervisor": 200, "auditor": 200})),
+    Case("GET", "/api/v1/organisations/{org_id}", EVERYONE, setup=lambda w, _r: {"org_id": w.orgs["T"]}),
+    Case(
+        "POST",
+        "/api/v1/users",
+        only({"admin": 201}),
+        body=lambda w, r: {
+            "username": f"u_{r}",
+            "display_name": "新",
+            "password": PASSWORD,
+            "role": "bidder",
+            "org_id": w.orgs["B"],
+        },
+    ),
+    Case("GET", "/api/v1/users", only({"admin": 200})),
+    Case(
+        "GET",
+        "/api/v1/users/{user_id}",
+        only({"tenderer": 200, "admin": 200}, hidden=True) | {"public": 401},
+        setup=lambda w, _r: {"user_id": w.actors["tenderer"].user_id or ""},
+    ),
+    Case("POST", "/api/v1/plans", only({"tenderer": 201, "other_tenderer": 201}), body=plan_body),
+    Case("GET", "/api/v1/plans", EVERYONE),
+    Case(
+        "GET",
+        "/api/v1/plans/{plan_id}",
+        only({"tenderer": 200, "supervisor": 200, "auditor": 200}, hidden=True),
+        setup=lambda w, _r: {"plan_id": w.draft_plan()},
+    ),
+    Case(
+        "PUT",
+        "/api/v1/plans/{plan_id}",
+        only({"tenderer": 200}, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"plan_id": w.draft_plan()},
+        body=plan_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/plans/{plan_id}/publish",
+        only({"tenderer": 200}, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"plan_id": w.draft_plan()},
+    ),
+    Case(
+        "POST",
+        "/api/v1/plans/{plan_id}/amendments",
+        only({"tenderer": 201}),
+        setup=lambda w, _r: {"plan_id": w.published_plan(days_ago=1)},
+        body=lambda w, r: plan_body(w, r) | {"planned_announcement_date": "2026-12-01", "reason": "调整计划"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/plans/{plan_id}/withdraw",
+        only({"tenderer": 200}),
+        setup=lambda w, _r: {"plan_id": w.published_plan(days_ago=1)},
+        body=lambda _w, _r: {"reason": "取消"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders",
+        only({"tenderer": 201}),
+        body=lambda w, r: tender_body(w, r) | {"plan_id": w.published_plan()},
+    ),
+    Case("GET", "/api/v1/tenders", EVERYONE),
+    Case(
+        "GET",
+        "/api/v1/tenders/{tender_id}",
+        only(dict.fromkeys(OVERSEERS, 200), hidden=True),
+        setup=lambda w, _r: {"tender_id": w.draft_tender()},
+    ),
+    Case(
+        "PUT",
+        "/api/v1/tenders/{tender_id}",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"tender_id": w.draft_tender()},
+        body=tender_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/announce",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"tender_id": w.draft_tender()},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/documents",
+        only({"tenderer": 201, "agency": 201}, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"tender_id": w.draft_tender(with_document=False)},
+        content=b"%PDF-1.7 documents",
+        params={"title": "招标文件", "filename": "a.pdf"},
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/documents", LOGGED_IN, setup=announced_doc),
+    Case("GET", "/api/v1/tenders/{tender_id}/documents/{document_id}/content", LOGGED_IN, setup=announced_doc),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/clarifications",
+        only({"tenderer": 201, "agency": 201}),
+        setup=lambda w, _r: {"tender_id": w.announced_tender()},
+        body=lambda _w, _r: {"text": "澄清内容"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/tenders/{tender_id}/clarifications",
+        EVERYONE,
+        setup=lambda w, _r: {"tender_id": w.announced_tender()},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/objections",
+        only({"bidder": 201}),
+        setup=lambda w, _r: {"tender_id": w.announced_tender()},
+        body=lambda _w, _r: {"text": "异议内容"},
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/objections", LOGGED_IN, setup=suspended),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/objections/{objection_id}/answer",
+        only(MANAGERS),
+        setup=suspended,
+        body=lambda _w, _r: {"answer": "已修改"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/cancel",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"tender_id": w.draft_tender()},
+        body=lambda _w, _r: {"reason": "取消"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/terminate",
+        only(MANAGERS),
+        setup=lambda w, _r: {"tender_id": w.announced_tender()},
+        body=lambda _w, _r: {"reason": "终止"},
+    ),
+    Case("GET", "/api/v1/events", EVERYONE),
+    Case("GET", "/api/v1/rules", EVERYONE),
+    Case("GET", "/api/v1/admin/clock", EVERYONE),
+    Case("POST", "/api/v1/admin/clock/advance", only({"admin": 200}), body=lambda _w, _r: {"days": 0}),
+    Case("POST", "/api/v1/admin/scheduler/run", only({"admin": 200})),
+]
+
+
+def test_every_endpoint_is_in_the_matrix(api: TestClient) -> None:
+    spec = api.get("/api/v1/openapi.json").json()
+    routes = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+    covered = {(c.method, c.path) for c in CASES}
+    assert routes - covered == set(), "endpoints without an access-matrix row"
+    assert covered - routes == set(), "matrix rows for endpoints that do not exist"
+
+
+@pytest.fixture
+def world(platform: Any, clock: Any) -> World:
+    return make_world(platform, clock)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
+def test_endpoint_answers_every_role_as_the_policy_says(api: TestClient, world: World, case: Case) -> None:
+    answers = {}
+    for role in ROLES:
+        path = case.path.format(**case.setup(world, role))
+        headers = world.headers(role)
+        kwargs: dict[str, Any] = {"headers": headers, "params": case.params}
+        if case.content is not None:
+            kwargs["content"] = case.content
+            headers["Content-Type"] = "application/octet-stream"
+        elif (body := case.body(world, role)) is not None:
+            kwargs["json"] = body
+        response = api.request(case.method, path, **kwargs)
+        answers[role] = response.status_code
+        if response.status_code >= 400:
+            assert response.headers["content-type"].startswith("application/problem+json"), response.text
+            assert response.json()["code"], response.text
+    assert answers == case.expect
