@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from sunbid.bootstrap import Platform
 from sunbid.identity import service as identity
 from sunbid.kernel.context import PUBLIC, Context
+from sunbid.kernel.errors import Unauthenticated
 from sunbid.storage.uow import SqlUnitOfWork
 
 SESSION_COOKIE = "sunbid_session"
@@ -36,12 +37,16 @@ def context(
         scheme, _, value = authorization.partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else None
         if token is None:
-            from sunbid.kernel.errors import Unauthenticated
-
             raise Unauthenticated("auth_scheme_unsupported", "仅支持 Bearer 令牌", "Only Bearer tokens are accepted")
-    elif SESSION_COOKIE in request.cookies:
-        token = request.cookies[SESSION_COOKIE]
     base = Context(actor=PUBLIC, clock=p.clock, rules=p.rules, address=address)
+    if token is None and SESSION_COOKIE in request.cookies:
+        # A browser keeps sending a cookie after its session has ended: treat it as the
+        # public, so that public pages still work; protected actions then ask to log in.
+        try:
+            actor = identity.authenticate(p.uow(), base, request.cookies[SESSION_COOKIE])
+        except Unauthenticated:
+            return base
+        return Context(actor=actor, clock=p.clock, rules=p.rules, address=address)
     if token is None:
         return base
     actor = identity.authenticate(p.uow(), base, token)

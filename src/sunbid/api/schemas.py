@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from sunbid.identity.model import Role
+from sunbid.kernel.context import Role
 from sunbid.kernel.errors import DomainError
 from sunbid.kernel.money import yuan
 from sunbid.tendering.model import (
@@ -51,8 +51,11 @@ MoneyOut = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
 
 
-def Short(n: int) -> Any:  # noqa: N802 - reads as a type
-    return Annotated[str, Field(min_length=1, max_length=n)]
+Str40 = Annotated[str, Field(min_length=1, max_length=40)]
+Str64 = Annotated[str, Field(min_length=1, max_length=64)]
+Str100 = Annotated[str, Field(min_length=1, max_length=100)]
+Str200 = Annotated[str, Field(min_length=1, max_length=200)]
+Str300 = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class In(BaseModel):
@@ -85,7 +88,7 @@ class Problem(BaseModel):
 
 # ---------------------------------------------------------------------------- identity
 class LoginIn(In):
-    username: Short(64)
+    username: Str64
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -98,9 +101,9 @@ class LoginOut(BaseModel):
 
 
 class OrganisationIn(In):
-    name: Short(200)
+    name: Str200
     credit_code: Annotated[str, Field(min_length=18, max_length=18, description="统一社会信用代码 (GB 32100-2015)")]
-    address: Short(300)
+    address: Str300
     legal_representative: Annotated[str, Field(max_length=100)] = ""
 
 
@@ -115,7 +118,7 @@ class OrganisationOut(Out):
 
 class UserIn(In):
     username: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-    display_name: Short(100)
+    display_name: Str100
     password: Annotated[str, Field(min_length=1, max_length=200)]
     role: Role
     org_id: str | None = None
@@ -134,7 +137,7 @@ class UserOut(Out):
 class RegistrationIn(In):
     organisation: OrganisationIn
     username: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-    display_name: Short(100)
+    display_name: Str100
     password: Annotated[str, Field(min_length=1, max_length=200)]
     role: Role
 
@@ -145,7 +148,7 @@ class RegistrationOut(BaseModel):
 
 
 class TokenIn(In):
-    name: Short(100)
+    name: Str100
     lifetime_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
 
@@ -163,12 +166,12 @@ class NewTokenOut(TokenOut):
 
 # ---------------------------------------------------------------------------- plans
 class PlanIn(In):
-    project_name: Short(200)
-    approval_document: Short(200)
-    approval_number: Short(100)
+    project_name: Str200
+    approval_document: Str200
+    approval_number: Str100
     scope: Text
     estimated_price: MoneyIn
-    fund_source: Short(200)
+    fund_source: Str200
     planned_announcement_date: date
 
 
@@ -207,7 +210,7 @@ class PlanOut(Out):
 
 # ---------------------------------------------------------------------------- tenders
 class SectionIn(In):
-    name: Short(200)
+    name: Str200
     scope: Text
     estimated_price: MoneyIn
     max_bid_price: MoneyIn
@@ -215,25 +218,25 @@ class SectionIn(In):
 
 
 class TenderIn(In):
-    title: Short(200)
+    title: Str200
     category: Category
-    sector: Short(100)
+    sector: Str100
     method: Method
     content: Text
     scale: Text
-    fund_source: Short(200)
+    fund_source: Str200
     qualification_requirements: Text
     consortium_accepted: bool
     doc_issue_start: AwareDatetime
     doc_sale_end: AwareDatetime
     bid_deadline: AwareDatetime
-    opening_place: Short(300)
-    submission_method: Short(300)
-    tenderer_contact: Short(300)
-    supervising_department: Short(200)
-    supervising_contact: Short(300)
-    objection_channel: Short(300)
-    platform_url: Short(300)
+    opening_place: Str300
+    submission_method: Str300
+    tenderer_contact: Str300
+    supervising_department: Str200
+    supervising_contact: Str300
+    objection_channel: Str300
+    platform_url: Str300
     credit_commitment: Text
     bid_validity_days: Annotated[int, Field(ge=1, le=730)]
     sections: Annotated[list[SectionIn], Field(min_length=1, max_length=200)]
@@ -243,7 +246,7 @@ class TenderIn(In):
 
 
 class NewTenderIn(TenderIn):
-    plan_id: Short(40)
+    plan_id: Str40
 
 
 class SectionOut(Out):

@@ -130,9 +130,11 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         )
         org_ids[key] = org.id
     actors: dict[str, Actor] = {}
-    for username, display, role, org in USERS:
+    for username, display, role, org_key in USERS:
         user = identity.create_user(
-            platform.uow(), sys, identity.NewUser(username, display, DEMO_PASSWORD, role, org_ids[org] if org else None)
+            platform.uow(),
+            sys,
+            identity.NewUser(username, display, DEMO_PASSWORD, role, org_ids[org_key] if org_key else None),
         )
         actors[username] = user.as_actor()
     say(f"{len(ORGS)} organisations and {len(USERS)} users (password {DEMO_PASSWORD})")

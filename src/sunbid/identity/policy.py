@@ -54,9 +54,9 @@ def _manages_tender(actor: Actor, tender: Any) -> bool:
     if actor.org_id is None:
         return False
     if actor.role is Role.TENDERER:
-        return actor.org_id == tender.tenderer_org_id
+        return bool(actor.org_id == tender.tenderer_org_id)
     if actor.role is Role.AGENCY:
-        return actor.org_id == tender.agency_org_id
+        return bool(actor.org_id == tender.agency_org_id)
     return False
 
 

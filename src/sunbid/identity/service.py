@@ -257,10 +257,10 @@ def get_organisation(uow: IdentityUnitOfWork, ctx: Context, org_id: str) -> Orga
 def list_organisations(uow: IdentityUnitOfWork, ctx: Context, after: str | None, limit: int) -> Page[Organisation]:
     authorize(ctx.actor, Action.ORG_LIST)
     with uow:
-        return page_of(uow.organisations.list(after=after, limit=limit), limit, lambda o: o.id)
+        return page_of(uow.organisations.page(after=after, limit=limit), limit, lambda o: o.id)
 
 
 def list_users(uow: IdentityUnitOfWork, ctx: Context, after: str | None, limit: int) -> Page[User]:
     authorize(ctx.actor, Action.USER_LIST)
     with uow:
-        return page_of(uow.users.list(after=after, limit=limit), limit, lambda u: u.id)
+        return page_of(uow.users.page(after=after, limit=limit), limit, lambda u: u.id)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+from types import TracebackType
+from typing import BinaryIO, Protocol, Self
 
 from sunbid.kernel.events import DomainEvent
 
 
 class BlobRefLike(Protocol):
-    sha256: str
-    size: int
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
 
 
 class BlobStore(Protocol):
@@ -24,5 +27,11 @@ class EventSink(Protocol):
 
 
 class Transaction(EventSink, Protocol):
+    """``with uow: ...; uow.commit()``: leaving without commit discards the changes."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -11,6 +12,7 @@ from typing import Generic, TypeVar
 from sunbid.kernel.errors import DomainError
 
 T = TypeVar("T")
+_ID = re.compile(r"[a-z]{3}_[0-9A-Z]{26}")
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise DomainError("cursor_invalid", "分页游标无效", "The page cursor is not valid") from None
+        raw = ""
+    if not _ID.fullmatch(raw):
+        raise DomainError("cursor_invalid", "分页游标无效", "The page cursor is not valid")
+    return raw
 
 
 def page_of(rows: list[T], limit: int, key: Callable[[T], str]) -> Page[T]:

@@ -39,18 +39,20 @@ class SqlRepository(Generic[T]):
         stmt = stmt.order_by(self.table.c.id.desc()).limit(limit + 1)
         return list(self.session.scalars(stmt))
 
-    def list(self, *, after: str | None, limit: int) -> list[T]:
+
+class _AllRows(SqlRepository[T]):
+    def page(self, *, after: str | None, limit: int) -> list[T]:
         return self._page(sa.select(self.model), after, limit)
 
 
-class OrganisationRepository(SqlRepository[Organisation]):
+class OrganisationRepository(_AllRows[Organisation]):
     model, table = Organisation, t.organisations
 
     def by_credit_code(self, code: str) -> Organisation | None:
         return self.session.scalars(sa.select(Organisation).where(t.organisations.c.credit_code == code)).first()
 
 
-class UserRepository(SqlRepository[User]):
+class UserRepository(_AllRows[User]):
     model, table = User, t.users
 
     def by_username(self, username: str) -> User | None:
@@ -90,12 +92,12 @@ class PlanRepository(SqlRepository[TenderPlan]):
     model, table = TenderPlan, t.tender_plans
     PUBLIC = (PlanStatus.PUBLISHED.value, PlanStatus.WITHDRAWN.value)
 
-    def list(
+    def page(
         self,
         scope: Scope = EVERYONE,
         *,
         after: str | None,
-        limit: int,  # type: ignore[override]
+        limit: int,
         status: PlanStatus | None = None,
     ) -> list[TenderPlan]:
         stmt = sa.select(TenderPlan).where(_scoped(self.table, scope, self.PUBLIC, ("tenderer_org_id",)))
@@ -108,12 +110,12 @@ class TenderRepository(SqlRepository[Tender]):
     model, table = Tender, t.tenders
     PUBLIC = tuple(s.value for s in TenderStatus if s not in (TenderStatus.DRAFT, TenderStatus.CANCELLED))
 
-    def list(
+    def page(
         self,
         scope: Scope = EVERYONE,
         *,
         after: str | None,
-        limit: int,  # type: ignore[override]
+        limit: int,
         status: TenderStatus | None = None,
     ) -> list[Tender]:
         stmt = sa.select(Tender).where(_scoped(self.table, scope, self.PUBLIC, ("tenderer_org_id", "agency_org_id")))

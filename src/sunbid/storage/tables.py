@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sunbid.identity.model import Role
+from sunbid.kernel.context import Role
 from sunbid.storage.types import Money, UTCDateTime
 from sunbid.tendering.model import (
     Category,

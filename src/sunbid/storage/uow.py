@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from sunbid.kernel.events import DomainEvent
@@ -18,6 +19,14 @@ from sunbid.storage.orm import start_mappers
 
 class SqlUnitOfWork:
     """Use as ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
+
+    session: OrmSession
+    organisations: r.OrganisationRepository
+    users: r.UserRepository
+    sessions: r.SessionRepository
+    api_tokens: r.ApiTokenRepository
+    plans: r.PlanRepository
+    tenders: r.TenderRepository
 
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore) -> None:
         start_mappers()

@@ -247,7 +247,7 @@ def list_plans(
     uow: TenderingUnitOfWork, ctx: Context, *, after: str | None, limit: int, status: PlanStatus | None = None
 ) -> Page[TenderPlan]:
     with uow:
-        rows = uow.plans.list(scope(ctx.actor), after=after, limit=limit, status=status)
+        rows = uow.plans.page(scope(ctx.actor), after=after, limit=limit, status=status)
         return page_of(rows, limit, lambda p: p.id)
 
 
@@ -768,7 +768,7 @@ def list_tenders(
     uow: TenderingUnitOfWork, ctx: Context, *, after: str | None, limit: int, status: TenderStatus | None = None
 ) -> Page[Tender]:
     with uow:
-        rows = uow.tenders.list(scope(ctx.actor), after=after, limit=limit, status=status)
+        rows = uow.tenders.page(scope(ctx.actor), after=after, limit=limit, status=status)
         return page_of(rows, limit, lambda t: t.id)
 
 
