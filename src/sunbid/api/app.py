@@ -54,3 +54,18 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         BodyLimit, json_limit=platform.settings.max_json_bytes, upload_limit=platform.settings.max_upload_bytes
     )
     return app
+
+
+def openapi_document() -> str:
+    """The OpenAPI spec as committed in ``docs/api/openapi.json`` (no database needed)."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from sunbid.config import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        platform = build(Settings(database_url="sqlite:///:memory:", blob_dir=Path(tmp)))
+        spec = create_app(platform).openapi()
+        platform.engine.dispose()
+    return json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -108,19 +108,18 @@ def demo(speed: Annotated[float, typer.Option(help="Simulated seconds per real s
 
 
 @app.command()
-def openapi(output: Annotated[str, typer.Option(help="File to write")] = "docs/api/openapi.json") -> None:
-    """Write the OpenAPI specification."""
-    import json
+def docs(directory: Annotated[str, typer.Option(help="The docs directory")] = "docs") -> None:
+    """Regenerate the documents drawn from the code: the OpenAPI spec and the state-machine diagram."""
     from pathlib import Path
 
-    from sunbid.api.app import create_app
-    from sunbid.bootstrap import build
+    from sunbid.api.app import openapi_document
+    from sunbid.tendering.diagram import markdown
 
-    settings = Settings(database_url="sqlite:///:memory:")
-    spec = create_app(build(settings)).openapi()
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    Path(output).write_text(json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-    console.print(f"wrote {output}")
+    root = Path(directory)
+    (root / "api").mkdir(parents=True, exist_ok=True)
+    (root / "api" / "openapi.json").write_text(openapi_document())
+    (root / "tender-state-machine.md").write_text(markdown())
+    console.print(f"wrote {root / 'api' / 'openapi.json'} and {root / 'tender-state-machine.md'}")
 
 
 if __name__ == "__main__":

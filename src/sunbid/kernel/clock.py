@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
+
+#: China Standard Time (UTC+8, no daylight saving): calendar days in the rules are counted in it.
+CHINA = timezone(timedelta(hours=8), "CST")
 
 
 class Clock(Protocol):
@@ -45,6 +49,8 @@ class AcceleratedClock:
         self._lock = threading.Lock()
         self._origin = start
         self._base = self._monotonic()
+        if not math.isfinite(factor) or factor < 0:
+            raise ValueError(f"an accelerated clock needs a finite factor of at least 0, not {factor}")
         self.factor = factor
 
     def now(self) -> datetime:

@@ -29,12 +29,12 @@ def yuan(value: Decimal | str | int) -> Decimal:
         raise DomainError("money_invalid", "金额必须是有限数", "Money must be finite")
     if amount < 0:
         raise DomainError("money_negative", "金额不能为负数", "Money cannot be negative")
+    if amount > MAX_YUAN:
+        raise DomainError("money_too_large", "金额超出允许范围", "Amount is too large")
     if amount != amount.quantize(FEN, rounding=ROUND_HALF_UP):
         raise DomainError(
             "money_too_precise", "金额最多精确到分（两位小数）", "Money has at most two decimal places (fen)"
         )
-    if amount > MAX_YUAN:
-        raise DomainError("money_too_large", "金额超出允许范围", "Amount is too large")
     return amount.quantize(FEN)
 
 

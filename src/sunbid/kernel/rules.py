@@ -250,6 +250,30 @@ _DEFAULTS: tuple[Rule, ...] = (
 )
 
 
+def _override_value(key: str, base: int | Decimal, raw: object) -> int | Decimal:
+    """Whole numbers stay whole (days, counts); ratios and amounts are exact decimals."""
+    wrong = DomainError(
+        "rule_override_invalid",
+        f"规则 {key} 的覆盖值类型不正确：{raw!r}",
+        f"The override of {key!r} has the wrong kind of value: {raw!r}",
+    )
+    if isinstance(raw, bool) or not isinstance(raw, int | str | float):
+        raise wrong
+    if isinstance(base, Decimal):
+        try:
+            value = Decimal(str(raw))
+        except ArithmeticError:
+            raise wrong from None
+        if not value.is_finite():
+            raise wrong
+        return value
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw)
+    raise wrong
+
+
 class RuleBook:
     """The rules in force for one jurisdiction: the national defaults plus its overrides."""
 
@@ -272,16 +296,14 @@ class RuleBook:
         for key, spec in overrides.items():
             if key not in rules:
                 raise DomainError("rule_unknown", f"未知规则：{key}", f"Unknown rule {key!r}")
-            if "citation" not in spec or "value" not in spec:
+            if "value" not in spec or not str(spec.get("citation", "")).strip():
                 raise DomainError(
                     "rule_override_incomplete",
                     f"覆盖规则 {key} 须同时给出 value 和 citation",
                     f"An override of {key!r} needs both a value and the citation that sets it",
                 )
             base = rules[key]
-            value: int | Decimal = (
-                Decimal(str(spec["value"])) if isinstance(base.value, Decimal) else int(spec["value"])
-            )
+            value = _override_value(key, base.value, spec["value"])
             if value < 0:
                 raise DomainError(
                     "rule_override_negative", f"规则 {key} 不能为负数", f"Rule {key!r} cannot be negative"

@@ -90,7 +90,10 @@ class DirectoryBlobStore:
         return self.put_chunks(iter(lambda: fh.read(CHUNK), b""))
 
     def exists(self, sha256: str) -> bool:
-        return self._path(sha256).exists()
+        try:
+            return self._path(sha256).exists()
+        except NotFound:
+            return False
 
     def open(self, sha256: str) -> BinaryIO:
         path = self._path(sha256)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sunbid.identity.policy import Action, allowed, authorize, authorize_read, scope
+from sunbid.kernel.clock import CHINA
 from sunbid.kernel.context import Context
 from sunbid.kernel.errors import Conflict, DomainError, RuleViolation, not_found
 from sunbid.kernel.events import event_from
@@ -114,7 +115,7 @@ def _check_plan_fields(f: PlanFields) -> None:
 
 def _check_planned_date(ctx: Context, planned: date, published: datetime) -> None:
     lead = ctx.rules["tender_plan_lead_days"]
-    earliest = (published + timedelta(days=ctx.rules.days(lead.key))).date()
+    earliest = (published + timedelta(days=ctx.rules.days(lead.key))).astimezone(CHINA).date()
     if planned < earliest:
         raise RuleViolation(
             "planned_date_too_soon",
@@ -262,6 +263,17 @@ def _tender_for(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, *, for_u
         raise not_found("tender", tender_id)
     authorize_read(ctx.actor, Action.TENDER_READ, tender, not_found("tender", tender_id))
     return tender
+
+
+def _before_deadline(tender: Tender, now: datetime) -> None:
+    """Bidding closes at the deadline in law (法 第三十四条), whether or not the scheduler has run yet."""
+    if tender.status is TenderStatus.ANNOUNCED and now >= tender.bid_deadline:
+        raise Conflict(
+            "bid_deadline_passed",
+            "投标截止时间已过，不能再修改招标文件或发布澄清",
+            "The bid deadline has passed: the documents can no longer change",
+            bid_deadline=tender.bid_deadline.isoformat(),
+        )
 
 
 def _managed(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> Tender:
@@ -464,6 +476,7 @@ def prepare_upload(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> No
         tender = _tender_for(uow, ctx, tender_id)
         authorize(ctx.actor, Action.TENDER_MANAGE, tender)
         tender.next_state(TenderAction.UPLOAD_DOCUMENT)
+        _before_deadline(tender, ctx.clock.now())
 
 
 def add_document(
@@ -491,6 +504,7 @@ def add_document(
     with uow:
         tender = _managed(uow, ctx, tender_id)
         tender.apply(TenderAction.UPLOAD_DOCUMENT)
+        _before_deadline(tender, ctx.clock.now())
         if not uow.blobs.exists(blob.sha256):
             raise DomainError("blob_missing", "文件内容未保存", "The file content was not stored")
         now = ctx.clock.now()
@@ -546,6 +560,7 @@ def clarify(
         tender = _managed(uow, ctx, tender_id)
         tender.next_state(TenderAction.CLARIFY)
         now = ctx.clock.now()
+        _before_deadline(tender, now)
         rule = ctx.rules["clarify_min_days_before_deadline"]
         minimum = timedelta(days=ctx.rules.days(rule.key))
         if new_bid_deadline is not None:
