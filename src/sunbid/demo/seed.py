@@ -157,7 +157,7 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
     )
     tendering.publish_plan(platform.uow(), as_("tenderer"), plan3.id)
     clock.advance(timedelta(days=35))
-    start = clock.now() + timedelta(hours=1)
+    start = (clock.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
 
     def tender(plan_id: str, title: str, price: str, agency: bool = False) -> str:
         t = tendering.create_tender(
