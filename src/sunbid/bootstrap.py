@@ -10,8 +10,12 @@ from sqlalchemy.engine import Engine
 from sunbid.config import Settings
 from sunbid.kernel.clock import Clock, parse_clock
 from sunbid.kernel.rules import RuleBook
+from sunbid.ledger import log
+from sunbid.ledger.keys import LogKey, load_or_create
+from sunbid.ledger.log import TreeHead
 from sunbid.storage.blobs import DirectoryBlobStore
 from sunbid.storage.db import make_engine
+from sunbid.storage.ledger import SqlLogStore
 from sunbid.storage.orm import start_mappers
 from sunbid.storage.uow import SqlUnitOfWork
 
@@ -24,8 +28,31 @@ class Platform:
     clock: Clock
     rules: RuleBook
 
+    _log_key: LogKey | None = None
+
+    def log_key(self) -> LogKey:
+        """The key that signs the ledger's tree heads (made on first use)."""
+        if self._log_key is None:
+            self._log_key = load_or_create(
+                self.settings.ledger_key_file, self.settings.ledger_suite, self.settings.ledger_key_passphrase
+            )
+        return self._log_key
+
+    def sign_tree_head(self) -> TreeHead:
+        """Sign the ledger's current tree head with the log key (kept; idempotent per size)."""
+        key = self.log_key()
+        with self.engine.begin() as conn:
+            return log.sign_tree_head(
+                SqlLogStore(conn, self.settings.ledger_hash),
+                suite=key.suite,
+                key=key,
+                key_id=key.key_id,
+                public_key=key.public_der,
+                now=self.clock.now(),
+            )
+
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.blobs)
+        return SqlUnitOfWork(self.engine, self.blobs, self.settings.ledger_hash)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:

@@ -24,5 +24,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 << 20
     #: Mark the session cookie Secure (serve over HTTPS in production).
     cookie_secure: bool = False
+    #: The ledger's hash: ``sm3`` (GB/T 32905) or ``sha256``. Fixed when the first entry is written.
+    ledger_hash: str = "sm3"
+    #: The log key that signs tree heads (PKCS#8 PEM); made on first use if missing.
+    ledger_key_file: Path = Path("var/keys/ledger-key.pem")
+    #: Its passphrase (set it in production; an unencrypted key is refused when it is set).
+    ledger_key_passphrase: str | None = None
+    #: The signature suite of the log key: ``gm`` (SM2) or ``intl`` (Ed25519).
+    ledger_suite: str = "gm"
     #: The public address of the platform, printed in announcements (电子招标投标办法 第十七条).
     public_url: str = "http://127.0.0.1:8000"

@@ -125,6 +125,25 @@ def registration(_w: World, role: str) -> dict[str, Any]:
     }
 
 
+def signed(w: World) -> dict[str, str]:
+    return {"size": str(w.platform.sign_tree_head().size)}
+
+
+def cosignature(w: World) -> dict[str, str]:
+    import base64
+
+    from sunbid.crypto import get_suite
+
+    key = get_suite("intl").generate_signing_key()
+    head = w.platform.sign_tree_head()
+    return {
+        "witness": "监督员",
+        "suite": "intl",
+        "public_key": base64.b64encode(key.public_key().to_der()).decode(),
+        "signature": base64.b64encode(key.sign(head.data())).decode(),
+    }
+
+
 MANAGERS = {"tenderer": 200, "agency": 200}
 OVERSEERS = ("tenderer", "agency", "supervisor", "auditor")
 
@@ -293,6 +312,20 @@ CASES: list[Case] = [
         body=lambda _w, _r: {"reason": "终止"},
     ),
     Case("GET", "/api/v1/events", EVERYONE),
+    Case("GET", "/api/v1/ledger/tree-head", EVERYONE, setup=lambda w, _r: signed(w)),
+    Case("POST", "/api/v1/ledger/tree-heads", only({"admin": 201})),
+    Case("GET", "/api/v1/ledger/tree-heads/{size}", EVERYONE, setup=lambda w, _r: signed(w)),
+    Case(
+        "POST",
+        "/api/v1/ledger/tree-heads/{size}/cosignatures",
+        only({"supervisor": 201, "auditor": 201}),
+        setup=lambda w, _r: signed(w),
+        body=lambda w, _r: cosignature(w),
+    ),
+    Case("GET", "/api/v1/ledger/entries", EVERYONE),
+    Case("GET", "/api/v1/ledger/export", EVERYONE),
+    Case("GET", "/api/v1/ledger/proofs/inclusion", EVERYONE, setup=lambda w, _r: signed(w), params={"seq": "0"}),
+    Case("GET", "/api/v1/ledger/proofs/consistency", EVERYONE, params={"first": "1", "second": "1"}),
     Case("GET", "/api/v1/rules", EVERYONE),
     Case("GET", "/api/v1/admin/clock", EVERYONE),
     Case("POST", "/api/v1/admin/clock/advance", only({"admin": 200}), body=lambda _w, _r: {"days": 0}),

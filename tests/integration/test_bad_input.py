@@ -292,7 +292,7 @@ def test_the_clock_cannot_be_moved_on_the_system_clock(world: World, database_ur
     from sunbid.bootstrap import build
     from sunbid.config import Settings
 
-    platform = build(Settings(database_url=database_url, blob_dir=tmp_path / "b2"))
+    platform = build(Settings(database_url=database_url, blob_dir=tmp_path / "b2", ledger_key_file=tmp_path / "k.pem"))
     with TestClient(create_app(platform), raise_server_exceptions=False) as client:
         response = client.post("/api/v1/admin/clock/advance", json={"days": 1}, headers=world.headers("admin"))
     platform.engine.dispose()

@@ -19,7 +19,8 @@ from sunbid.kernel.context import Context
 from sunbid.kernel.errors import DomainError
 from sunbid.kernel.events import DomainEvent
 from sunbid.storage.blobs import DirectoryBlobStore
-from sunbid.storage.tables import events, metadata
+from sunbid.storage.tables import ledger_entries as events
+from sunbid.storage.tables import metadata
 from sunbid.tendering import service as tendering
 from tests.factories import World, make_world
 

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sunbid.cli.ca import ca_app
+from sunbid.cli.ledger import ledger_app
 from sunbid.config import Settings
 
 app = typer.Typer(
@@ -15,6 +17,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(ca_app, name="ca")
 console = Console()
 
 
@@ -93,6 +97,8 @@ def scheduler(
         ctx = Context(actor=SYSTEM, clock=platform.clock, rules=platform.rules)
         for action, subject in run_due(platform.uow(), ctx):
             console.print(f"{platform.clock.now().isoformat()}  {action}  {subject}")
+        head = platform.sign_tree_head()
+        console.print(f"{platform.clock.now().isoformat()}  tree head  size {head.size} root {head.root.hex()[:16]}…")
         if once:
             return
         time.sleep(interval)

@@ -216,19 +216,69 @@ objections = sa.Table(
     sa.Column("overdue_flagged_at", UTCDateTime, nullable=True),
 )
 
-events = sa.Table(
-    "events",
+# ---------------------------------------------------------------------------- the ledger
+#: Every domain event, as a leaf of the Merkle-tree log. ``body`` is the canonical JSON
+#: that is hashed; the other columns copy fields of it for queries and are checked against
+#: it when the log is verified. Append-only: triggers refuse UPDATE and DELETE.
+ledger_entries = sa.Table(
+    "ledger_entries",
     metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("subject_type", sa.String(32), nullable=False),
     sa.Column("subject_id", ID, nullable=False, index=True),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
-    sa.Column("actor_id", ID, nullable=True),
-    sa.Column("address", sa.String(64), nullable=True),
     sa.Column("public", sa.Boolean, nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary(64), nullable=False),
 )
+
+#: Hashes of the perfect subtrees (level, index); level 0 holds the leaf hashes.
+ledger_nodes = sa.Table(
+    "ledger_nodes",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(64), nullable=False),
+)
+
+#: One row: the log's size and hash. Appends lock it, so they are serialised.
+ledger_head = sa.Table(
+    "ledger_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("hash_alg", sa.String(16), nullable=True),
+)
+
+#: Signed tree heads (RFC 9162 TreeHeadDataV2, signed by the platform's log key).
+ledger_checkpoints = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(64), nullable=False),
+    sa.Column("timestamp_ms", sa.BigInteger, nullable=False),
+    sa.Column("hash_alg", sa.String(16), nullable=False),
+    sa.Column("suite", sa.String(16), nullable=False),
+    sa.Column("key_id", sa.String(128), nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
+#: Co-signatures of tree heads by witnesses (a supervisor's key the operator does not hold).
+ledger_cosignatures = sa.Table(
+    "ledger_cosignatures",
+    metadata,
+    sa.Column("size", sa.BigInteger, sa.ForeignKey("ledger_checkpoints.size"), primary_key=True, autoincrement=False),
+    sa.Column("witness_key_id", sa.String(128), primary_key=True),
+    sa.Column("witness", sa.String(200), nullable=False),
+    sa.Column("suite", sa.String(16), nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+)
+
+APPEND_ONLY = ("ledger_entries", "ledger_nodes", "ledger_checkpoints", "ledger_cosignatures")
 
 idempotency_keys = sa.Table(
     "idempotency_keys",

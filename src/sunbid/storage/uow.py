@@ -5,14 +5,13 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from sunbid.kernel.events import DomainEvent
+from sunbid.storage import ledger
 from sunbid.storage import repositories as r
-from sunbid.storage import tables as t
 from sunbid.storage.blobs import DirectoryBlobStore
 from sunbid.storage.orm import start_mappers
 
@@ -28,8 +27,9 @@ class SqlUnitOfWork:
     plans: r.PlanRepository
     tenders: r.TenderRepository
 
-    def __init__(self, engine: Engine, blobs: DirectoryBlobStore) -> None:
+    def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
+        self.ledger_hash = ledger_hash
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self.blobs = blobs
         self._pending: list[DomainEvent] = []
@@ -62,13 +62,10 @@ class SqlUnitOfWork:
         self._pending.append(event)
 
     def commit(self) -> None:
+        """Flush the changes, append their events to the ledger in the same transaction, commit."""
         self.session.flush()
-        written: list[tuple[int, DomainEvent]] = []
-        for ev in self._pending:
-            seq = self.session.execute(
-                sa.insert(t.events).values(**_event_row(ev)).returning(t.events.c.seq)
-            ).scalar_one()
-            written.append((seq, ev))
+        seqs = ledger.append(self.session, self._pending, self.ledger_hash)
+        written = list(zip(seqs, self._pending, strict=True))
         self.session.commit()
         self._pending = []
         self.committed_events = written
@@ -79,16 +76,3 @@ class SqlUnitOfWork:
 
     def execute(self, stmt: Any) -> Any:
         return self.session.execute(stmt)
-
-
-def _event_row(ev: DomainEvent) -> dict[str, Any]:
-    return {
-        "name": ev.name,
-        "subject_type": ev.subject_type,
-        "subject_id": ev.subject_id,
-        "occurred_at": ev.occurred_at,
-        "actor_id": ev.actor_id,
-        "address": ev.address,
-        "public": ev.public,
-        "data": ev.data,
-    }

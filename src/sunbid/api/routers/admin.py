@@ -39,4 +39,6 @@ def advance_clock(body: ClockAdvanceIn, ctx: Ctx, p: Plat) -> ClockOut:
 def run_scheduler(ctx: Ctx, p: Plat) -> SchedulerOut:
     """One pass of the scheduler's time-driven transitions (idempotent)."""
     authorize(ctx.actor, Action.SCHEDULER_RUN)
-    return SchedulerOut(applied=[list(a) for a in tendering.run_due(p.uow(), ctx)])
+    applied = [list(a) for a in tendering.run_due(p.uow(), ctx)]
+    p.sign_tree_head()
+    return SchedulerOut(applied=applied)

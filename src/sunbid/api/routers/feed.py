@@ -18,7 +18,7 @@ router = APIRouter(tags=["disclosure"])
 def events(
     ctx: Ctx,
     p: Plat,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int | None, Query(ge=0, description="The last seq already read")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     subject_id: Annotated[str | None, Query(max_length=40)] = None,
 ) -> EventPageOut:

@@ -1,0 +1,53 @@
+"""Object identifiers used by the crypto layer."""
+
+from __future__ import annotations
+
+# Public key algorithms and curves
+EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+CURVE_SM2 = "1.2.156.10197.1.301"
+CURVE_P256 = "1.2.840.10045.3.1.7"
+ED25519 = "1.3.101.112"
+X25519 = "1.3.101.110"
+
+# Signature algorithms
+SM2_WITH_SM3 = "1.2.156.10197.1.501"
+ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2"
+
+# Symmetric ciphers and PBES2 (PKCS#5 v2.1, RFC 8018)
+PBES2 = "1.2.840.113549.1.5.13"
+PBKDF2 = "1.2.840.113549.1.5.12"
+HMAC_WITH_SHA256 = "1.2.840.113549.2.9"
+AES_256_CBC = "2.16.840.1.101.3.4.1.42"
+SM4_CBC = "1.2.156.10197.1.104.2"
+
+# Distinguished name attributes
+COMMON_NAME = "2.5.4.3"
+SERIAL_NUMBER = "2.5.4.5"
+COUNTRY = "2.5.4.6"
+LOCALITY = "2.5.4.7"
+STATE = "2.5.4.8"
+ORGANISATION = "2.5.4.10"
+ORGANISATIONAL_UNIT = "2.5.4.11"
+ORGANISATION_IDENTIFIER = "2.5.4.97"
+
+NAME_LABELS = {
+    COMMON_NAME: "CN",
+    SERIAL_NUMBER: "serialNumber",
+    COUNTRY: "C",
+    LOCALITY: "L",
+    STATE: "ST",
+    ORGANISATION: "O",
+    ORGANISATIONAL_UNIT: "OU",
+    ORGANISATION_IDENTIFIER: "organizationIdentifier",
+}
+
+# Certificate and CRL extensions
+SUBJECT_KEY_IDENTIFIER = "2.5.29.14"
+KEY_USAGE = "2.5.29.15"
+SUBJECT_ALT_NAME = "2.5.29.17"
+BASIC_CONSTRAINTS = "2.5.29.19"
+CRL_NUMBER = "2.5.29.20"
+CRL_REASON = "2.5.29.21"
+CERTIFICATE_POLICIES = "2.5.29.32"
+AUTHORITY_KEY_IDENTIFIER = "2.5.29.35"
+EXTENDED_KEY_USAGE = "2.5.29.37"

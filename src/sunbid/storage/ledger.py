@@ -1,0 +1,352 @@
+"""The ledger in the database: serialised appends in the caller's transaction, node reads
+for proofs, checkpoints and co-signatures, and the append-only triggers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session as OrmSession
+
+from sunbid.kernel.errors import Conflict
+from sunbid.kernel.events import DomainEvent
+from sunbid.ledger import merkle
+from sunbid.ledger.entries import Entry
+from sunbid.ledger.log import Cosignature, TreeHead
+from sunbid.storage.tables import (
+    APPEND_ONLY,
+    ledger_checkpoints,
+    ledger_cosignatures,
+    ledger_entries,
+)
+
+Conn = OrmSession | Connection
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
+@dataclass(frozen=True)
+class Head:
+    size: int
+    hash_alg: str
+
+
+def head(conn: Conn, *, for_update: bool = False, configured: str | None = None) -> Head:
+    raw = conn.connection() if isinstance(conn, OrmSession) else conn
+    lock = " FOR UPDATE" if for_update and raw.dialect.name != "sqlite" else ""
+    row = raw.exec_driver_sql(f"SELECT size, hash_alg FROM ledger_head WHERE id = 1{lock}").first()
+    mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
+    if row is None:
+        raw.exec_driver_sql(f"INSERT INTO ledger_head (id, size, hash_alg) VALUES (1, 0, {mark})", (configured,))
+        return Head(0, configured or "sm3")
+    size, alg = int(row[0]), row[1]
+    if alg is None:
+        if configured is not None:
+            raw.exec_driver_sql(f"UPDATE ledger_head SET hash_alg = {mark} WHERE id = 1", (configured,))
+        return Head(size, configured or "sm3")
+    if configured is not None and alg != configured:
+        raise Conflict(
+            "ledger_hash_mismatch",
+            f"账本已使用 {alg} 哈希，配置为 {configured}",
+            f"The ledger is hashed with {alg} but the configuration asks for {configured}",
+        )
+    return Head(size, str(alg))
+
+
+def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int]:
+    """Append events as leaves, in the caller's transaction; returns their sequence numbers.
+
+    The head row is locked first (SQLite's BEGIN IMMEDIATE already serialises writers), so
+    concurrent transactions append one after the other and commit in sequence order.
+    """
+    if not events:
+        return []
+    current = head(conn, for_update=True, configured=hash_alg)
+    h = merkle.hash_function(current.hash_alg)
+    size = current.size
+    new_indices = range(size, size + len(events))
+    wanted = {(level, (i >> level) - 1) for i in new_indices for level in range(_trailing_ones(i))}
+    known = dict(_fetch(conn, [k for k in wanted if (k[1] << k[0]) < size]))
+    raw = conn.connection() if isinstance(conn, OrmSession) else conn
+    sqlite = raw.dialect.name == "sqlite"
+    entry_rows: list[tuple[Any, ...]] = []
+    node_rows: list[tuple[int, int, bytes]] = []
+    for i, event in zip(new_indices, events, strict=True):
+        entry = Entry.of(i, event)
+        body = entry.canonical()
+        leaf = merkle.leaf_hash(h, body)
+        when: Any = entry.occurred_at.strftime(_SQLITE_TIME) if sqlite else entry.occurred_at
+        entry_rows.append(
+            (i, entry.name, entry.subject_type, entry.subject_id, when, entry.public, body.decode("utf-8"), leaf)
+        )
+        node, level, j = leaf, 0, i
+        known[(0, i)] = leaf
+        node_rows.append((0, i, leaf))
+        while j & 1:
+            node = merkle.node_hash(h, known[(level, j - 1)], node)
+            level, j = level + 1, j >> 1
+            known[(level, j)] = node
+            node_rows.append((level, j, node))
+    # Driver-level executemany: the rows are plain values, and SQLAlchemy's per-row processing
+    # would cost more than the hashing.
+    mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
+    raw.exec_driver_sql(
+        "INSERT INTO ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash) "
+        f"VALUES ({', '.join([mark] * 8)})",
+        entry_rows,
+    )
+    raw.exec_driver_sql(f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", node_rows)
+    raw.exec_driver_sql(f"UPDATE ledger_head SET size = {mark} WHERE id = 1", (size + len(events),))
+    return list(new_indices)
+
+
+def _trailing_ones(i: int) -> int:
+    return (~i & (i + 1)).bit_length() - 1
+
+
+def _fetch(conn: Conn, keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    """One plain query, ``(level = ? AND idx = ?) OR ...``, which both databases answer from the
+    primary key. Written as driver SQL: compiling a fresh SQLAlchemy expression for every proof
+    costs thirty times more than the query itself."""
+    out: dict[merkle.NodeKey, bytes] = {}
+    raw = conn.connection() if isinstance(conn, OrmSession) else conn
+    mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 200):
+        chunk = unique[start : start + 200]
+        sql = "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join(
+            [f"(level = {mark} AND idx = {mark})"] * len(chunk)
+        )
+        for level, idx, digest in raw.exec_driver_sql(sql, tuple(x for key in chunk for x in key)):
+            out[(int(level), int(idx))] = bytes(digest)
+    return out
+
+
+def lookup(conn: Conn, keys: Sequence[merkle.NodeKey]) -> merkle.Lookup:
+    return merkle.from_mapping(_fetch(conn, keys))
+
+
+def entry_rows(
+    conn: Conn,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+    subject_id: str | None = None,
+    public_only: bool = False,
+) -> Iterator[Any]:
+    stmt = sa.select(ledger_entries).order_by(ledger_entries.c.seq)
+    if after is not None:
+        stmt = stmt.where(ledger_entries.c.seq > after)
+    if public_only:
+        stmt = stmt.where(ledger_entries.c.public.is_(True))
+    if subject_id is not None:
+        stmt = stmt.where(ledger_entries.c.subject_id == subject_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    yield from conn.execute(stmt)
+
+
+def entry_json(row: Any) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(row.body)
+    return body
+
+
+def add_checkpoint(conn: Conn, values: dict[str, Any]) -> None:
+    exists = conn.execute(
+        sa.select(ledger_checkpoints.c.size).where(ledger_checkpoints.c.size == values["size"])
+    ).first()
+    if exists is None:
+        conn.execute(sa.insert(ledger_checkpoints).values(**values))
+
+
+def checkpoints(conn: Conn, *, after: int | None = None, limit: int | None = None) -> list[Any]:
+    stmt = sa.select(ledger_checkpoints).order_by(ledger_checkpoints.c.size)
+    if after is not None:
+        stmt = stmt.where(ledger_checkpoints.c.size > after)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(conn.execute(stmt))
+
+
+def checkpoint(conn: Conn, size: int | None = None) -> Any:
+    stmt = sa.select(ledger_checkpoints)
+    stmt = (
+        stmt.where(ledger_checkpoints.c.size == size)
+        if size is not None
+        else stmt.order_by(ledger_checkpoints.c.size.desc()).limit(1)
+    )
+    return conn.execute(stmt).first()
+
+
+def add_cosignature(conn: Conn, values: dict[str, Any]) -> bool:
+    exists = conn.execute(
+        sa.select(ledger_cosignatures.c.size).where(
+            ledger_cosignatures.c.size == values["size"],
+            ledger_cosignatures.c.witness_key_id == values["witness_key_id"],
+        )
+    ).first()
+    if exists is not None:
+        return False
+    conn.execute(sa.insert(ledger_cosignatures).values(**values))
+    return True
+
+
+def cosignatures(conn: Conn, size: int) -> list[Any]:
+    return list(conn.execute(sa.select(ledger_cosignatures).where(ledger_cosignatures.c.size == size)))
+
+
+# ---------------------------------------------------------------------------- triggers
+def create_triggers(conn: Connection) -> None:
+    """Refuse UPDATE and DELETE on the log's tables; the head may only grow."""
+    if conn.dialect.name == "sqlite":
+        for table in APPEND_ONLY:
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER ledger_head_only_grows BEFORE UPDATE ON ledger_head "
+            "WHEN NEW.size < OLD.size OR (OLD.hash_alg IS NOT NULL AND NEW.hash_alg IS NOT OLD.hash_alg) "
+            "BEGIN SELECT RAISE(ABORT, 'the ledger head only grows'); END"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER ledger_head_no_delete BEFORE DELETE ON ledger_head "
+            "BEGIN SELECT RAISE(ABORT, 'the ledger head only grows'); END"
+        )
+        return
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION sunbid_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
+    )
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION sunbid_ledger_head_guard() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN IF TG_OP <> 'UPDATE' OR NEW.size < OLD.size "
+        "OR (OLD.hash_alg IS NOT NULL AND NEW.hash_alg IS DISTINCT FROM OLD.hash_alg) THEN "
+        "RAISE EXCEPTION 'the ledger head only grows' USING ERRCODE = 'insufficient_privilege'; END IF; "
+        "RETURN NEW; END $$"
+    )
+    for table in APPEND_ONLY:
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION sunbid_append_only()"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION sunbid_append_only()"
+        )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER ledger_head_guard BEFORE UPDATE OR DELETE ON ledger_head "
+        "FOR EACH ROW EXECUTE FUNCTION sunbid_ledger_head_guard()"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER ledger_head_no_truncate BEFORE TRUNCATE ON ledger_head "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sunbid_append_only()"
+    )
+
+
+# ---------------------------------------------------------------------------- the log store
+def _head_from_row(row: Any, cosigs: list[Any]) -> TreeHead:
+    return TreeHead(
+        int(row.size),
+        bytes(row.root),
+        int(row.timestamp_ms),
+        row.hash_alg,
+        row.suite,
+        row.key_id,
+        bytes(row.public_key),
+        bytes(row.signature),
+        tuple(
+            Cosignature(c.witness, c.witness_key_id, c.suite, bytes(c.public_key), bytes(c.signature)) for c in cosigs
+        ),
+    )
+
+
+class SqlLogStore:
+    """The :class:`sunbid.ledger.log.LogStore` over a connection (the caller owns the transaction)."""
+
+    def __init__(self, conn: Conn, hash_alg: str = "sm3") -> None:
+        self.conn, self._configured = conn, hash_alg
+
+    def size_and_hash(self) -> tuple[int, str]:
+        current = head(self.conn)
+        return current.size, current.hash_alg if current.size else self._configured
+
+    def nodes(self, keys: list[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        return _fetch(self.conn, keys)
+
+    def leaf(self, seq: int) -> bytes | None:
+        row = self.conn.execute(sa.select(ledger_entries.c.leaf_hash).where(ledger_entries.c.seq == seq)).first()
+        return bytes(row.leaf_hash) if row else None
+
+    def latest_tree_head(self) -> TreeHead | None:
+        row = checkpoint(self.conn)
+        return _head_from_row(row, cosignatures(self.conn, row.size)) if row else None
+
+    def tree_head(self, size: int) -> TreeHead | None:
+        row = checkpoint(self.conn, size)
+        return _head_from_row(row, cosignatures(self.conn, size)) if row else None
+
+    def add_tree_head(self, tree_head: TreeHead) -> None:
+        add_checkpoint(
+            self.conn,
+            {
+                "size": tree_head.size,
+                "root": tree_head.root,
+                "timestamp_ms": tree_head.timestamp_ms,
+                "hash_alg": tree_head.hash_alg,
+                "suite": tree_head.suite,
+                "key_id": tree_head.key_id,
+                "public_key": tree_head.public_key,
+                "signature": tree_head.signature,
+            },
+        )
+
+    def add_cosignature(self, size: int, cosignature: Cosignature, received_at: Any) -> bool:
+        return add_cosignature(
+            self.conn,
+            {
+                "size": size,
+                "witness_key_id": cosignature.witness_key_id,
+                "witness": cosignature.witness,
+                "suite": cosignature.suite,
+                "public_key": cosignature.public_key,
+                "signature": cosignature.signature,
+                "received_at": received_at,
+            },
+        )
+
+
+def export_records(conn: Conn, *, redact: bool = False, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """The log as export records: header, tree heads, then entries (non-public bodies redacted if asked)."""
+    current = head(conn)
+    yield {"type": "header", "format": "sunbid-ledger/1", "hash_alg": current.hash_alg, "size": current.size}
+    for row in checkpoints(conn):
+        yield {"type": "checkpoint", **_head_from_row(row, cosignatures(conn, row.size)).as_json()}
+    after = -1
+    while True:
+        rows = list(entry_rows(conn, after=after, limit=batch))
+        if not rows:
+            return
+        for row in rows:
+            hidden = redact and not row.public
+            rec: dict[str, Any] = {
+                "type": "entry",
+                "seq": int(row.seq),
+                "leaf_hash": bytes(row.leaf_hash).hex(),
+                "body": None if hidden else row.body,
+            }
+            if not hidden:
+                rec.update(
+                    {
+                        "name": row.name,
+                        "subject_type": row.subject_type,
+                        "subject_id": row.subject_id,
+                        "public": bool(row.public),
+                    }
+                )
+            yield rec
+        after = int(rows[-1].seq)
