@@ -102,6 +102,7 @@ def platform(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[P
             max_upload_bytes=4 << 20,
             max_json_bytes=64 << 10,
             ledger_key_file=tmp_path / "keys" / "ledger.pem",
+            trust_dir=tmp_path / "trust",
         ),
         clock=clock,
     )

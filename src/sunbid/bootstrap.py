@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from sunbid.config import Settings
+from sunbid.crypto import CertificateRevocationList, TrustStore, load_certificates, verify_json
+from sunbid.crypto.oids import ORGANISATION_IDENTIFIER
+from sunbid.crypto.x509 import CREDIT_CODE_PREFIX
 from sunbid.kernel.clock import Clock, parse_clock
 from sunbid.kernel.rules import RuleBook
 from sunbid.ledger import log
@@ -18,6 +24,45 @@ from sunbid.storage.db import make_engine
 from sunbid.storage.ledger import SqlLogStore
 from sunbid.storage.orm import start_mappers
 from sunbid.storage.uow import SqlUnitOfWork
+from sunbid.tendering.signing import Signer
+
+
+@dataclass
+class CertificateCheck:
+    """Signatures checked against the trust store: chain, validity, revocation (the SignatureCheck port)."""
+
+    trust: TrustStore
+    required: bool
+
+    def verify(self, document: Any, signature: Mapping[str, Any], now: datetime) -> Signer:
+        verified = verify_json(document, signature, self.trust, now)
+        identifier = verified.signer.subject.get(ORGANISATION_IDENTIFIER) or ""
+        code = identifier.removeprefix(CREDIT_CODE_PREFIX) if identifier.startswith(CREDIT_CODE_PREFIX) else None
+        return Signer(
+            subject=str(verified.signer.subject),
+            credit_code=code,
+            certificate_sha256=verified.signer.fingerprint(),
+            signed_at=verified.signed_at,
+        )
+
+
+def load_trust(directory: Path) -> TrustStore:
+    """Every CA certificate in ``directory`` is a trusted root; every ``*.crl`` a revocation list."""
+    trust = TrustStore()
+    if not directory.is_dir():
+        return trust
+    for path in sorted(directory.iterdir()):
+        if path.suffix in (".pem", ".crt", ".cer"):
+            for certificate in load_certificates(path.read_bytes()):
+                trust.add_root(certificate)
+    for path in sorted(directory.glob("*.crl")):
+        data = path.read_bytes()
+        trust.add_crl(
+            CertificateRevocationList.from_pem(data)
+            if data.startswith(b"-----")
+            else CertificateRevocationList.from_der(data)
+        )
+    return trust
 
 
 @dataclass
@@ -29,6 +74,15 @@ class Platform:
     rules: RuleBook
 
     _log_key: LogKey | None = None
+    _check: CertificateCheck | None = None
+
+    def signature_check(self) -> CertificateCheck:
+        """The trust store in ``SUNBID_TRUST_DIR``, read once."""
+        if self._check is None:
+            self._check = CertificateCheck(
+                load_trust(self.settings.trust_dir), self.settings.require_signed_announcements
+            )
+        return self._check
 
     def log_key(self) -> LogKey:
         """The key that signs the ledger's tree heads (made on first use)."""

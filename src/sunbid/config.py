@@ -32,5 +32,10 @@ class Settings(BaseSettings):
     ledger_key_passphrase: str | None = None
     #: The signature suite of the log key: ``gm`` (SM2) or ``intl`` (Ed25519).
     ledger_suite: str = "gm"
+    #: Trusted CA roots (``*.pem``, ``*.crt``) and their revocation lists (``*.crl``): several CAs
+    #: at once, for mutual recognition of certificates (电子招标投标办法 第四十四条).
+    trust_dir: Path = Path("var/trust")
+    #: Refuse announcements that are not signed by the tenderer or its agency.
+    require_signed_announcements: bool = False
     #: The public address of the platform, printed in announcements (电子招标投标办法 第十七条).
     public_url: str = "http://127.0.0.1:8000"

@@ -249,6 +249,20 @@ class NewTenderIn(TenderIn):
     plan_id: Str40
 
 
+class AnnounceIn(In):
+    signature: dict[str, Any] | None = Field(
+        default=None,
+        description="Detached JSON signature (docs/crypto.md) of GET /tenders/{id}/announcement's document",
+    )
+
+
+class AnnouncementOut(BaseModel):
+    document: dict[str, Any]
+    sha256: str
+    signature: dict[str, Any] | None
+    signer: str | None
+
+
 class SectionOut(Out):
     id: str
     number: int
@@ -358,6 +372,7 @@ class TenderOut(Out):
     closed_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None
+    announcement_signer: str | None = None
     estimated_price: MoneyOut
     max_bid_price: MoneyOut
     sections: list[SectionOut]

@@ -151,6 +151,8 @@ tenders = sa.Table(
     sa.Column("closed_at", UTCDateTime, nullable=True),
     sa.Column("ended_at", UTCDateTime, nullable=True),
     sa.Column("end_reason", sa.Text, nullable=True),
+    sa.Column("announcement_signature", sa.JSON, nullable=True),
+    sa.Column("announcement_signer", sa.String(500), nullable=True),
 )
 
 sections = sa.Table(

@@ -237,6 +237,8 @@ class Tender:
     closed_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
+    announcement_signature: dict[str, Any] | None = None  # 招标人（代理机构）电子签名，电子办法 第四十条
+    announcement_signer: str | None = None
     sections: list[Section] = field(default_factory=list)
     documents: list[TenderDocument] = field(default_factory=list)
     clarifications: list[Clarification] = field(default_factory=list)

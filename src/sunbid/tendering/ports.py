@@ -26,7 +26,18 @@ class TenderRepository(Protocol):
     def active_ids(self) -> list[str]: ...
 
 
+class OrganisationLookup(Protocol):
+    def get(self, org_id: str, *, for_update: bool = False) -> HasCreditCode | None: ...
+
+
+class HasCreditCode(Protocol):
+    @property
+    def credit_code(self) -> str: ...
+
+
 class TenderingUnitOfWork(Transaction, Protocol):
+    @property
+    def organisations(self) -> OrganisationLookup: ...
     @property
     def plans(self) -> PlanRepository: ...
     @property

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sunbid.identity.policy import Action, allowed, authorize, authorize_read, scope
@@ -39,6 +41,7 @@ from sunbid.tendering.model import (
     due_actions,
 )
 from sunbid.tendering.ports import TenderingUnitOfWork
+from sunbid.tendering.signing import SignatureCheck, Signer
 
 
 # ---------------------------------------------------------------------------- commands
@@ -311,9 +314,7 @@ def _apply_fields(tender: Tender, f: TenderFields) -> None:
 
 
 def _check_orgs(uow: TenderingUnitOfWork, f: TenderFields) -> None:
-    orgs = getattr(uow, "organisations", None)
-    if orgs is None:
-        return
+    orgs = uow.organisations
     for org_id in ([f.agency_org_id] if f.agency_org_id else []) + list(f.invitee_org_ids):
         if orgs.get(org_id) is None:
             raise not_found("organisation", org_id)
@@ -365,6 +366,10 @@ def announcement_digest(tender: Tender) -> str:
 
 
 def announcement(tender: Tender) -> dict[str, Any]:
+    """The announcement as a JSON document: what the tenderer signs and the ledger hashes.
+
+    A draft lists every current document, since announcing publishes them all.
+    """
     keys = (
         "code",
         "title",
@@ -392,7 +397,7 @@ def announcement(tender: Tender) -> dict[str, Any]:
         "credit_commitment",
         "bid_validity_days",
     )
-    out: dict[str, Any] = {k: getattr(tender, k) for k in keys}
+    out: dict[str, Any] = {k: _json_value(getattr(tender, k)) for k in keys}
     out["sections"] = [
         {
             "code": s.code,
@@ -407,13 +412,33 @@ def announcement(tender: Tender) -> dict[str, Any]:
     out["documents"] = [
         {"title": d.title, "kind": str(d.kind), "version": d.version, "sha256": d.sha256}
         for d in tender.current_documents()
-        if d.published_at is not None
+        if d.published_at is not None or tender.status is TenderStatus.DRAFT
     ]
     return out
 
 
-def announce_tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> Tender:
-    """Publish the announcement (招标公告) with the credit commitment and the documents."""
+def _json_value(value: Any) -> Any:
+    """The announcement as JSON values, so that what is signed is what is served."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+def announce_tender(
+    uow: TenderingUnitOfWork,
+    ctx: Context,
+    tender_id: str,
+    *,
+    signature: Mapping[str, Any] | None = None,
+    check: SignatureCheck | None = None,
+) -> Tender:
+    """Publish the announcement (招标公告) with the credit commitment and the documents.
+
+    With a signature check configured, a signature over :func:`announcement` is verified and
+    kept (电子招标投标办法 第四十条): it must come from the tenderer or its agency.
+    """
     with uow:
         tender = _managed(uow, ctx, tender_id)
         tender.next_state(TenderAction.ANNOUNCE)
@@ -452,8 +477,13 @@ def announce_tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> T
         for doc in tender.current_documents():
             if doc.published_at is None:
                 doc.published_at = now
+        signer = _check_announcement_signature(uow, ctx, tender, signature, check)
         tender.apply(TenderAction.ANNOUNCE)
         tender.announced_at = now
+        signed: dict[str, Any] = {}
+        if signer is not None:
+            tender.announcement_signature, tender.announcement_signer = dict(signature or {}), signer.subject
+            signed = {"signer": signer.subject, "signer_certificate_sha256": signer.certificate_sha256}
         uow.emit(
             event_from(
                 ctx,
@@ -464,10 +494,49 @@ def announce_tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> T
                 code=tender.code,
                 announcement_sha256=announcement_digest(tender),
                 bid_deadline=tender.bid_deadline.isoformat(),
+                **signed,
             )
         )
         uow.commit()
     return tender
+
+
+def _check_announcement_signature(
+    uow: TenderingUnitOfWork,
+    ctx: Context,
+    tender: Tender,
+    signature: Mapping[str, Any] | None,
+    check: SignatureCheck | None,
+) -> Signer | None:
+    if signature is None:
+        if check is not None and check.required:
+            raise DomainError(
+                "announcement_signature_required",
+                "招标公告须由招标人或招标代理机构电子签名（电子招标投标办法 第四十条）",
+                "The announcement must carry the electronic signature of the tenderer or its agency "
+                "(电子招标投标办法 第四十条)",
+            )
+        return None
+    if check is None:
+        raise DomainError(
+            "signatures_not_configured",
+            "平台未配置受信任的证书机构，无法验证签名",
+            "No trusted certificate authorities are configured, so signatures cannot be checked",
+        )
+    signer = check.verify(announcement(tender), signature, ctx.clock.now())
+    allowed_codes = set()
+    for org_id in (tender.tenderer_org_id, tender.agency_org_id):
+        org = uow.organisations.get(org_id) if org_id else None
+        if org is not None:
+            allowed_codes.add(org.credit_code)
+    if signer.credit_code not in allowed_codes:
+        raise DomainError(
+            "announcement_signer_mismatch",
+            "签名证书不属于招标人或其招标代理机构",
+            "The signing certificate belongs to neither the tenderer nor its agency",
+            signer=signer.subject,
+        )
+    return signer
 
 
 def prepare_upload(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> None:

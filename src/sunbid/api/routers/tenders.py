@@ -13,6 +13,8 @@ from sunbid.api import idempotency
 from sunbid.api.deps import Ctx, Idem, Plat, Uow
 from sunbid.api.routers.organisations import Cursor, Limit
 from sunbid.api.schemas import (
+    AnnounceIn,
+    AnnouncementOut,
     AnswerIn,
     ClarificationIn,
     ClarificationOut,
@@ -85,9 +87,26 @@ def update_tender(tender_id: str, body: TenderIn, ctx: Ctx, uow: Uow) -> TenderO
 
 
 @router.post("/{tender_id}/announce", response_model=TenderOut)
-def announce(tender_id: str, ctx: Ctx, uow: Uow) -> TenderOut:
-    """Publish the announcement (招标公告) with the credit commitment and the tender documents."""
-    return _out(ctx, tendering.announce_tender(uow, ctx, tender_id))
+def announce(tender_id: str, ctx: Ctx, uow: Uow, p: Plat, body: AnnounceIn | None = None) -> TenderOut:
+    """Publish the announcement (招标公告) with the credit commitment and the tender documents.
+
+    The body may carry the tenderer's or agency's detached signature (RFC 8785 JSON signature,
+    see docs/crypto.md) over the document `GET /tenders/{id}/announcement` returns; it is checked
+    against the trusted CAs and kept (电子招标投标办法 第四十条)."""
+    signature = body.signature if body else None
+    return _out(ctx, tendering.announce_tender(uow, ctx, tender_id, signature=signature, check=p.signature_check()))
+
+
+@router.get("/{tender_id}/announcement", response_model=AnnouncementOut)
+def get_announcement(tender_id: str, ctx: Ctx, uow: Uow) -> AnnouncementOut:
+    """The announcement as the document that is signed and hashed into the ledger, with its signature."""
+    tender = tendering.get_tender(uow, ctx, tender_id)
+    return AnnouncementOut(
+        document=tendering.announcement(tender),
+        sha256=tendering.announcement_digest(tender),
+        signature=tender.announcement_signature,
+        signer=tender.announcement_signer,
+    )
 
 
 @router.post(
