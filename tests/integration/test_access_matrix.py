@@ -260,6 +260,12 @@ CASES: list[Case] = [
         setup=lambda w, _r: {"tender_id": w.draft_tender()},
     ),
     Case(
+        "GET",
+        "/api/v1/tenders/{tender_id}/announcement",
+        only(dict.fromkeys(OVERSEERS, 200), hidden=True),
+        setup=lambda w, _r: {"tender_id": w.draft_tender()},
+    ),
+    Case(
         "POST",
         "/api/v1/tenders/{tender_id}/documents",
         only({"tenderer": 201, "agency": 201}, hidden=True, visible_to=("supervisor", "auditor")),
