@@ -72,8 +72,11 @@ def serve(
         from sunbid.demo.seed import seed as do_seed
 
         migrate.upgrade(settings.database_url)
-        if do_seed(build(settings), log=lambda m: console.print(f"  {m}")):
+        platform = build(settings)
+        if do_seed(platform, log=lambda m: console.print(f"  {m}")):
             console.print("demo data loaded")
+        head = platform.sign_tree_head()
+        console.print(f"ledger: {head.size} entries, tree head signed (root {head.root.hex()[:16]}…)")
         console.print(
             f"demo users: admin, tenderer, agency, bidder1-4, expert, supervisor, auditor; "
             f"password [bold]{DEMO_PASSWORD}[/]"

@@ -7,11 +7,16 @@ forward, so plans have really been public for 30 days before their announcements
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sunbid.bootstrap import Platform
+from sunbid.crypto import Certificate, PrivateKey, load_private_key, sign_json
+from sunbid.crypto.ca import LocalCA, write_issued
+from sunbid.crypto.x509 import organisation_name
 from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
 from sunbid.kernel.clock import FixedClock
@@ -108,6 +113,57 @@ def tender_fields(
     )
 
 
+CERTIFIED = ("tenderer", "agency", "bidder1", "bidder2", "bidder3", "bidder4")
+
+
+def certificates_dir(platform: Platform) -> Path:
+    """Where the demo's organisations keep their certificates and (encrypted) keys."""
+    return platform.settings.trust_dir.parent / "demo-certificates"
+
+
+def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]], now: datetime) -> None:
+    """A demo CA, trusted by the platform, issues each organisation a signing certificate.
+
+    The keys are encrypted with the demo password; the CA's root goes into the trust directory.
+    """
+    ca_dir = platform.settings.trust_dir.parent / "demo-ca"
+    ca = (
+        LocalCA.open(ca_dir)
+        if (ca_dir / "ca.json").exists()
+        else LocalCA.init(
+            ca_dir,
+            suite="gm",
+            common_name="sunbid 演示 CA",
+            organisation="sunbid 演示",
+            passphrase=DEMO_PASSWORD.encode(),
+            now=now,
+            iterations=10_000,
+        )
+    )
+    out = certificates_dir(platform)
+    for username in CERTIFIED:
+        name, code = names[username]
+        issued = ca.issue(DEMO_PASSWORD.encode(), subject=organisation_name(name, code), now=now, days=730)
+        write_issued(issued, out, key_passphrase=DEMO_PASSWORD.encode(), stem=username)
+    platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ca_dir / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
+    platform._check = None
+
+
+def demo_signer(platform: Platform, username: str) -> tuple[PrivateKey, Certificate]:
+    out = certificates_dir(platform)
+    key = load_private_key((out / f"{username}-key.pem").read_bytes(), DEMO_PASSWORD.encode())
+    return key, Certificate.from_pem((out / f"{username}-cert.pem").read_bytes())
+
+
+def signed_announcement(platform: Platform, ctx: Context, tender_id: str, username: str) -> None:
+    """Announce with the organisation's own signature (电子招标投标办法 第四十条)."""
+    key, certificate = demo_signer(platform, username)
+    tender = tendering.get_tender(platform.uow(), ctx, tender_id)
+    signature = sign_json(tendering.announcement(tender), key, certificate, signed_at=ctx.clock.now())
+    tendering.announce_tender(platform.uow(), ctx, tender_id, signature=signature, check=platform.signature_check())
+
+
 def is_seeded(platform: Platform) -> bool:
     with platform.uow() as uow:
         return uow.users.by_username("admin") is not None
@@ -138,6 +194,13 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         )
         actors[username] = user.as_actor()
     say(f"{len(ORGS)} organisations and {len(USERS)} users (password {DEMO_PASSWORD})")
+    names = {
+        username: (ORGS[org_key][0], demo_credit_code(ORGS[org_key][1]))
+        for username, _d, _r, org_key in USERS
+        if org_key
+    }
+    issue_demo_certificates(platform, names, clock.now())
+    say(f"a demo CA issued SM2 certificates to {len(CERTIFIED)} organisations ({certificates_dir(platform)})")
 
     def as_(who: str) -> Context:
         return Context(actor=actors[who], clock=clock, rules=platform.rules, address="127.0.0.1")
@@ -189,11 +252,11 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         return t.id
 
     open_id = tender(plan.id, "南京市江北新区第一中学新建工程施工", "12000000.00", agency=True)
-    tendering.announce_tender(platform.uow(), as_("agency"), open_id)
+    signed_announcement(platform, as_("agency"), open_id, "agency")
     suspended_id = tender(plan2.id, "南京市河西片区道路综合整治工程施工", "7800000.00")
-    tendering.announce_tender(platform.uow(), as_("tenderer"), suspended_id)
+    signed_announcement(platform, as_("tenderer"), suspended_id, "tenderer")
     closed_id = tender(plan3.id, "南京市城南污水处理厂提标改造工程施工", "29000000.00")
-    tendering.announce_tender(platform.uow(), as_("tenderer"), closed_id)
+    signed_announcement(platform, as_("tenderer"), closed_id, "tenderer")
     clock.advance(timedelta(days=3))
     tendering.clarify(
         platform.uow(),

@@ -17,7 +17,8 @@ from sunbid.api.app import create_app
 from sunbid.api.serving import ServerThread
 from sunbid.bootstrap import build
 from sunbid.config import Settings
-from sunbid.demo.seed import DEMO_PASSWORD, seed
+from sunbid.crypto import sign_json
+from sunbid.demo.seed import DEMO_PASSWORD, demo_signer, seed
 from sunbid.kernel.clock import AcceleratedClock
 from sunbid.storage import migrate
 
@@ -107,9 +108,13 @@ def run(console: Console, *, speed: float = 3600.0, workdir: Path | None = None)
         base = workdir or Path(tmp)
         url = f"sqlite:///{base / 'demo.db'}"
         migrate.upgrade(url)
-        platform = build(
-            Settings(database_url=url, blob_dir=base / "blobs"), clock=AcceleratedClock(datetime.now(UTC), factor=speed)
+        settings = Settings(
+            database_url=url,
+            blob_dir=base / "blobs",
+            ledger_key_file=base / "keys" / "ledger.pem",
+            trust_dir=base / "trust",
         )
+        platform = build(settings, clock=AcceleratedClock(datetime.now(UTC), factor=speed))
         console.print(f"[bold]sunbid demo[/]: a fresh platform in {base}, clock running {speed:g}× real time")
         seed(platform, log=lambda m: console.print(f"   demo data: {m}"))
         with ServerThread(create_app(platform)) as server, httpx2.Client(base_url=server, timeout=30) as client:
@@ -186,11 +191,19 @@ def run(console: Console, *, speed: float = 3600.0, workdir: Path | None = None)
                 f"/tenders/{tid}",
                 json=body,
             )
+            document = walk.call("agency", "GET", f"/tenders/{tid}/announcement").json()["document"]
+            key, certificate = demo_signer(platform, "agency")
+            signature = sign_json(document, key, certificate, signed_at=walk.now())
+            console.print(
+                f"   ✍ the agency signs the announcement in its own tool with its SM2 certificate "
+                f"({certificate.subject.common_name})"
+            )
             announced = walk.step(
-                "The announcement is published with the credit commitment (M2)",
+                "The signed announcement is published with the credit commitment (M2)",
                 "agency",
                 "POST",
                 f"/tenders/{tid}/announce",
+                json={"signature": signature},
             )
             walk.step("Anyone can read it without logging in", None, "GET", f"/tenders/{tid}")
             deadline = datetime.fromisoformat(announced["bid_deadline"])
