@@ -77,6 +77,23 @@ def backdoor(platform: Platform) -> Iterator[Connection]:
         yield conn
 
 
+def forge(conn: Connection, entry: Entry) -> None:
+    """Write a well-formed entry, with its correct leaf hash, straight into the table."""
+    h = merkle.hash_function(store.head(conn).hash_alg)
+    conn.execute(
+        sa.insert(ledger_entries).values(
+            seq=entry.seq,
+            name=entry.name,
+            subject_type=entry.subject_type,
+            subject_id=entry.subject_id,
+            occurred_at=entry.occurred_at,
+            public=entry.public,
+            body=entry.canonical().decode(),
+            leaf_hash=merkle.leaf_hash(h, entry.canonical()),
+        )
+    )
+
+
 def entry_count(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(ledger_entries)).scalar_one())
 
@@ -173,19 +190,7 @@ def test_inserting_an_event_is_caught(history: dict[str, Any], platform: Platfor
         True,
         {"forged": True},
     )
-    h = merkle.hash_function(store.head(backdoor).hash_alg)
-    backdoor.execute(
-        sa.insert(ledger_entries).values(
-            seq=12,
-            name=forged.name,
-            subject_type=forged.subject_type,
-            subject_id=forged.subject_id,
-            occurred_at=forged.occurred_at,
-            public=True,
-            body=forged.canonical().decode(),
-            leaf_hash=merkle.leaf_hash(h, forged.canonical()),
-        )
-    )
+    forge(backdoor, forged)
     backdoor.commit()
     report = check(platform)
     assert (report.ok, report.first_bad) == (False, 12)
@@ -199,19 +204,7 @@ def test_appending_an_event_behind_the_platform_is_caught(
         json.loads(backdoor.execute(sa.select(ledger_entries.c.body).where(ledger_entries.c.seq == n - 1)).scalar_one())
     )
     extra = Entry(n, "TenderAnnounced", last.subject_type, last.subject_id, last.occurred_at, None, None, True, {})
-    h = merkle.hash_function(store.head(backdoor).hash_alg)
-    backdoor.execute(
-        sa.insert(ledger_entries).values(
-            seq=n,
-            name=extra.name,
-            subject_type=extra.subject_type,
-            subject_id=extra.subject_id,
-            occurred_at=extra.occurred_at,
-            public=True,
-            body=extra.canonical().decode(),
-            leaf_hash=merkle.leaf_hash(h, extra.canonical()),
-        )
-    )
+    forge(backdoor, extra)
     backdoor.commit()
     report = check(platform)
     assert (report.ok, report.first_bad) == (False, n)
