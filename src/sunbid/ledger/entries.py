@@ -58,7 +58,7 @@ class Entry:
         }
 
     def canonical(self) -> bytes:
-        _refuse_floats(self.data)  # the other fields are typed
+        refuse_floats(self.data)  # the other fields are typed
         return canonical_json(self.as_json(), checked=True)
 
     @classmethod
@@ -78,11 +78,11 @@ class Entry:
 
 def canonical_json(value: Any, *, checked: bool = False) -> bytes:
     if not checked:
-        _refuse_floats(value)
+        refuse_floats(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def _refuse_floats(value: Any) -> None:
+def refuse_floats(value: Any) -> None:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return
@@ -92,7 +92,7 @@ def _refuse_floats(value: Any) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise TypeError("ledger entry keys are strings")
-            _refuse_floats(v)
+            refuse_floats(v)
     elif isinstance(value, list | tuple):
         for v in value:
-            _refuse_floats(v)
+            refuse_floats(v)

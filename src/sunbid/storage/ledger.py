@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sunbid.kernel.errors import Conflict
 from sunbid.kernel.events import DomainEvent
 from sunbid.ledger import merkle
-from sunbid.ledger.entries import Entry
+from sunbid.ledger.entries import Entry, canonical_json, refuse_floats
 from sunbid.ledger.log import Cosignature, TreeHead
 from sunbid.storage.tables import (
     APPEND_ONLY,
@@ -25,7 +25,6 @@ from sunbid.storage.tables import (
 )
 
 Conn = OrmSession | Connection
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 
 @dataclass(frozen=True)
@@ -76,12 +75,13 @@ def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int
     node_rows: list[tuple[int, int, bytes]] = []
     for i, event in zip(new_indices, events, strict=True):
         entry = Entry.of(i, event)
-        body = entry.canonical()
-        leaf = merkle.leaf_hash(h, body)
-        when: Any = entry.occurred_at.strftime(_SQLITE_TIME) if sqlite else entry.occurred_at
-        entry_rows.append(
-            (i, entry.name, entry.subject_type, entry.subject_id, when, entry.public, body.decode("utf-8"), leaf)
-        )
+        refuse_floats(entry.data)
+        fields = entry.as_json()
+        text = canonical_json(fields, checked=True).decode("utf-8")
+        leaf = merkle.leaf_hash(h, text.encode("utf-8"))
+        stamp: str = fields["occurred_at"]  # 2026-03-02T01:00:00.000000Z
+        when: Any = f"{stamp[:10]} {stamp[11:26]}" if sqlite else entry.occurred_at
+        entry_rows.append((i, entry.name, entry.subject_type, entry.subject_id, when, entry.public, text, leaf))
         node, level, j = leaf, 0, i
         known[(0, i)] = leaf
         node_rows.append((0, i, leaf))

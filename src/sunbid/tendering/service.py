@@ -331,7 +331,9 @@ def create_tender(uow: TenderingUnitOfWork, ctx: Context, plan_id: str, f: Tende
         tender_id = new_id("tnd", now)
         tender = Tender(
             id=tender_id,
-            code=f"ZB{now:%Y%m%d}{tender_id[-6:]}",
+            # 招标项目编号: ZB + date + 10 random characters of the id (50 bits: no collision in practice,
+            # even with tens of thousands of tenders on one day).
+            code=f"ZB{now:%Y%m%d}{tender_id[-10:]}",
             plan_id=plan.id,
             tenderer_org_id=plan.tenderer_org_id,
             created_at=now,
