@@ -259,7 +259,9 @@ def test_a_self_consistent_fork_passes_alone_but_a_witnessed_tree_head_catches_i
             sa.update(ledger_entries).where(ledger_entries.c.seq == r.seq).values(body=body, leaf_hash=leaf)
         )
     nodes = merkle.build(h, leaves)
-    backdoor.execute(sa.insert(ledger_nodes), [{"level": k[0], "idx": k[1], "hash": v} for k, v in nodes.items()])
+    backdoor.execute(
+        sa.insert(ledger_nodes), [{"level": k[0], "idx": k[1], "hash": v} for k, v in nodes.items() if k[0] > 0]
+    )
     key = platform.log_key()
     fork = store.SqlLogStore(backdoor, platform.settings.ledger_hash)
     for head in history["heads"]:

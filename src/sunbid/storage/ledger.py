@@ -83,8 +83,7 @@ def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int
         when: Any = f"{stamp[:10]} {stamp[11:26]}" if sqlite else entry.occurred_at
         entry_rows.append((i, entry.name, entry.subject_type, entry.subject_id, when, entry.public, text, leaf))
         node, level, j = leaf, 0, i
-        known[(0, i)] = leaf
-        node_rows.append((0, i, leaf))
+        known[(0, i)] = leaf  # level 0 is the leaf hash, kept in ledger_entries only
         while j & 1:
             node = merkle.node_hash(h, known[(level, j - 1)], node)
             level, j = level + 1, j >> 1
@@ -98,7 +97,8 @@ def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int
         f"VALUES ({', '.join([mark] * 8)})",
         entry_rows,
     )
-    raw.exec_driver_sql(f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", node_rows)
+    if node_rows:
+        raw.exec_driver_sql(f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", node_rows)
     raw.exec_driver_sql(f"UPDATE ledger_head SET size = {mark} WHERE id = 1", (size + len(events),))
     return list(new_indices)
 
@@ -108,15 +108,23 @@ def _trailing_ones(i: int) -> int:
 
 
 def _fetch(conn: Conn, keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
-    """One plain query, ``(level = ? AND idx = ?) OR ...``, which both databases answer from the
-    primary key. Written as driver SQL: compiling a fresh SQLAlchemy expression for every proof
+    """Hashes of perfect subtrees: level 0 from the entries' leaf hashes, higher levels from
+    ``ledger_nodes``. Plain driver SQL, ``(level = ? AND idx = ?) OR ...`` and ``seq IN (...)``,
+    answered from the primary keys: compiling a fresh SQLAlchemy expression for every proof
     costs thirty times more than the query itself."""
     out: dict[merkle.NodeKey, bytes] = {}
     raw = conn.connection() if isinstance(conn, OrmSession) else conn
     mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
     unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), 200):
-        chunk = unique[start : start + 200]
+    leaves = [idx for level, idx in unique if level == 0]
+    inner = [key for key in unique if key[0] > 0]
+    for start in range(0, len(leaves), 500):
+        chunk = leaves[start : start + 500]
+        sql = f"SELECT seq, leaf_hash FROM ledger_entries WHERE seq IN ({', '.join([mark] * len(chunk))})"
+        for seq, digest in raw.exec_driver_sql(sql, tuple(chunk)):
+            out[(0, int(seq))] = bytes(digest)
+    for start in range(0, len(inner), 200):
+        chunk = inner[start : start + 200]
         sql = "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join(
             [f"(level = {mark} AND idx = {mark})"] * len(chunk)
         )

@@ -235,7 +235,8 @@ ledger_entries = sa.Table(
     sa.Column("leaf_hash", sa.LargeBinary(64), nullable=False),
 )
 
-#: Hashes of the perfect subtrees (level, index); level 0 holds the leaf hashes.
+#: Hashes of the perfect subtrees (level, index) above the leaves; level 0, the leaf hashes
+#: themselves, is read from ``ledger_entries``.
 ledger_nodes = sa.Table(
     "ledger_nodes",
     metadata,
