@@ -119,9 +119,9 @@ def _fetch(conn: Conn, keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, b
     leaves = [idx for level, idx in unique if level == 0]
     inner = [key for key in unique if key[0] > 0]
     for start in range(0, len(leaves), 500):
-        chunk = leaves[start : start + 500]
-        sql = f"SELECT seq, leaf_hash FROM ledger_entries WHERE seq IN ({', '.join([mark] * len(chunk))})"
-        for seq, digest in raw.exec_driver_sql(sql, tuple(chunk)):
+        seqs = leaves[start : start + 500]
+        sql = f"SELECT seq, leaf_hash FROM ledger_entries WHERE seq IN ({', '.join([mark] * len(seqs))})"
+        for seq, digest in raw.exec_driver_sql(sql, tuple(seqs)):
             out[(0, int(seq))] = bytes(digest)
     for start in range(0, len(inner), 200):
         chunk = inner[start : start + 200]
