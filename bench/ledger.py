@@ -96,19 +96,23 @@ def fresh_db(url: str | None, tmp: Path, name: str) -> tuple[str, Callable[[], N
     return db, drop
 
 
-def bench_appends(url: str | None, tmp: Path, n: int, batch: int, alg: str) -> dict[str, Any]:
+def bench_appends(url: str | None, tmp: Path, n: int, batch: int, alg: str, repeat: int = 3) -> dict[str, Any]:
+    """Best of ``repeat`` for both arms; each ledger run starts from a fresh, migrated database."""
     h = merkle.hash_function(alg)
     evs = events(n)
-    raw = best(lambda: raw_hash(h, evs))
-    db, drop = fresh_db(url, tmp, f"appends{batch}")
-    engine = make_engine(db)
-    t = time.perf_counter()
-    for start in range(0, n, batch):
-        with engine.begin() as conn:
-            store.append(conn, evs[start : start + batch], alg)
-    took = time.perf_counter() - t
-    engine.dispose()
-    drop()
+    raw = best(lambda: raw_hash(h, evs), repeat)
+    runs = []
+    for attempt in range(repeat):
+        db, drop = fresh_db(url, tmp, f"appends{batch}_{attempt}")
+        engine = make_engine(db)
+        t = time.perf_counter()
+        for start in range(0, n, batch):
+            with engine.begin() as conn:
+                store.append(conn, evs[start : start + batch], alg)
+        runs.append(time.perf_counter() - t)
+        engine.dispose()
+        drop()
+    took = min(runs)
     return {"entries": n, "batch": batch, "raw_per_s": n / raw, "ledger_per_s": n / took, "ratio": raw / took}
 
 
@@ -241,8 +245,10 @@ def main() -> None:
     )
     results: dict[str, Any] = {"hash": args.hash, "database": "postgresql" if args.database_url else "sqlite"}
     with tempfile.TemporaryDirectory() as tmp:
+        # A commit per event is slow by nature; it is measured on a tenth of the entries.
         results["appends"] = [
-            bench_appends(args.database_url, Path(tmp), appends_n, b, args.hash) for b in (1, 100, 1000)
+            bench_appends(args.database_url, Path(tmp), appends_n // (10 if b == 1 else 1), b, args.hash)
+            for b in (1, 100, 1000)
         ]
         table = Table(title=f"1. ledger appends vs raw hashing ({args.hash}, {results['database']})")
         for col in ("entries", "batch (events per commit)", "raw hashes/s", "ledger appends/s", "ratio"):

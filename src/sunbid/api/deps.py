@@ -17,12 +17,12 @@ from sunbid.storage.uow import SqlUnitOfWork
 SESSION_COOKIE = "sunbid_session"
 
 
-def platform(request: Request) -> Platform:
+async def platform(request: Request) -> Platform:
     p: Platform = request.app.state.platform
     return p
 
 
-def uow(p: Annotated[Platform, Depends(platform)]) -> SqlUnitOfWork:
+async def uow(p: Annotated[Platform, Depends(platform)]) -> SqlUnitOfWork:
     return p.uow()
 
 

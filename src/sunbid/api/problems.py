@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sunbid.kernel.errors import DomainError
@@ -83,6 +84,17 @@ def install(app: FastAPI) -> None:
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, en, zh = _HTTP.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
         return problem(exc.status_code, code, en, zh)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_req: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness race the use case could not see (two requests at once): nothing was written.
+        log.warning("integrity error: %s", exc.orig)
+        return problem(
+            409,
+            "conflict_concurrent_change",
+            "The same record was changed or created at the same time by another request; nothing was changed, retry",
+            "另一请求同时创建或修改了同一记录，本次操作未生效，请重试",
+        )
 
     @app.exception_handler(Exception)
     async def _crash(_req: Request, exc: Exception) -> JSONResponse:

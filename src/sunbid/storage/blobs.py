@@ -52,6 +52,11 @@ class DirectoryBlobStore:
         dest = self._path(sha)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
+        directory = os.open(dest.parent, os.O_RDONLY)
+        try:  # the rename itself must survive a power cut before the database row points at it
+            os.fsync(directory)
+        finally:
+            os.close(directory)
         return BlobRef(sha, size)
 
     def put_chunks(self, chunks: Iterable[bytes], max_size: int | None = None) -> BlobRef:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -14,6 +15,9 @@ from sunbid.storage import ledger
 from sunbid.storage import repositories as r
 from sunbid.storage.blobs import DirectoryBlobStore
 from sunbid.storage.orm import start_mappers
+
+#: One session factory per engine: building one per unit of work costs more than the session.
+_makers: weakref.WeakKeyDictionary[Engine, sessionmaker[OrmSession]] = weakref.WeakKeyDictionary()
 
 
 class SqlUnitOfWork:
@@ -30,7 +34,9 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
         self.ledger_hash = ledger_hash
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._factory = _makers.get(engine) or _makers.setdefault(
+            engine, sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        )
         self.blobs = blobs
         self._pending: list[DomainEvent] = []
         self.committed_events: list[tuple[int, DomainEvent]] = []
