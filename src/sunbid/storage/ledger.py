@@ -92,15 +92,39 @@ def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int
     # Driver-level executemany: the rows are plain values, and SQLAlchemy's per-row processing
     # would cost more than the hashing.
     mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
-    raw.exec_driver_sql(
-        "INSERT INTO ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash) "
-        f"VALUES ({', '.join([mark] * 8)})",
-        entry_rows,
-    )
-    if node_rows:
-        raw.exec_driver_sql(f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", node_rows)
+    if sqlite:
+        raw.exec_driver_sql(
+            "INSERT INTO ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash) "
+            f"VALUES ({', '.join([mark] * 8)})",
+            entry_rows,
+        )
+        if node_rows:
+            raw.exec_driver_sql(
+                f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", node_rows
+            )
+    else:
+        _copy(
+            raw,
+            "ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash)",
+            entry_rows,
+        )
+        _copy(raw, "ledger_nodes (level, idx, hash)", node_rows)
     raw.exec_driver_sql(f"UPDATE ledger_head SET size = {mark} WHERE id = 1", (size + len(events),))
     return list(new_indices)
+
+
+def _copy(conn: Connection, target: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY for a batch of rows, in the current transaction (several times faster
+    than row-by-row INSERTs through the driver)."""
+    if not rows:
+        return
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _trailing_ones(i: int) -> int:
