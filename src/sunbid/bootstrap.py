@@ -76,6 +76,10 @@ class Platform:
     _log_key: LogKey | None = None
     _check: CertificateCheck | None = None
 
+    def reload_trust(self) -> None:
+        """Read ``SUNBID_TRUST_DIR`` again on the next check (after adding a CA or a CRL)."""
+        self._check = None
+
     def signature_check(self) -> CertificateCheck:
         """The trust store in ``SUNBID_TRUST_DIR``, read once."""
         if self._check is None:

@@ -40,7 +40,7 @@ def trust(platform: Platform, ca: LocalCA) -> None:
     platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(ca.directory / "ca-cert.pem", platform.settings.trust_dir / f"{ca.directory.name}.pem")
     (platform.settings.trust_dir / f"{ca.directory.name}.crl").write_bytes(ca.crl().to_pem())
-    platform._check = None  # read the trust directory again
+    platform.reload_trust()
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]
         write_issued(issued, out, key_passphrase=DEMO_PASSWORD.encode(), stem=username)
     platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(ca_dir / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
-    platform._check = None
+    platform.reload_trust()
 
 
 def demo_signer(platform: Platform, username: str) -> tuple[PrivateKey, Certificate]:

@@ -33,11 +33,16 @@ class Head:
     hash_alg: str
 
 
-def head(conn: Conn, *, for_update: bool = False, configured: str | None = None) -> Head:
+def _driver(conn: Conn) -> tuple[Connection, str]:
+    """The Core connection under ``conn`` and its parameter marker, for driver-level SQL."""
     raw = conn.connection() if isinstance(conn, OrmSession) else conn
+    return raw, "?" if raw.dialect.paramstyle == "qmark" else "%s"
+
+
+def head(conn: Conn, *, for_update: bool = False, configured: str | None = None) -> Head:
+    raw, mark = _driver(conn)
     lock = " FOR UPDATE" if for_update and raw.dialect.name != "sqlite" else ""
     row = raw.exec_driver_sql(f"SELECT size, hash_alg FROM ledger_head WHERE id = 1{lock}").first()
-    mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
     if row is None:
         raw.exec_driver_sql(f"INSERT INTO ledger_head (id, size, hash_alg) VALUES (1, 0, {mark})", (configured,))
         return Head(0, configured or "sm3")
@@ -69,7 +74,7 @@ def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int
     new_indices = range(size, size + len(events))
     wanted = {(level, (i >> level) - 1) for i in new_indices for level in range(_trailing_ones(i))}
     known = dict(_fetch(conn, [k for k in wanted if (k[1] << k[0]) < size]))
-    raw = conn.connection() if isinstance(conn, OrmSession) else conn
+    raw, mark = _driver(conn)
     sqlite = raw.dialect.name == "sqlite"
     entry_rows: list[tuple[Any, ...]] = []
     node_rows: list[tuple[int, int, bytes]] = []
@@ -91,7 +96,6 @@ def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int
             node_rows.append((level, j, node))
     # Driver-level executemany: the rows are plain values, and SQLAlchemy's per-row processing
     # would cost more than the hashing.
-    mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
     if sqlite:
         raw.exec_driver_sql(
             "INSERT INTO ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash) "
@@ -137,8 +141,7 @@ def _fetch(conn: Conn, keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, b
     answered from the primary keys: compiling a fresh SQLAlchemy expression for every proof
     costs thirty times more than the query itself."""
     out: dict[merkle.NodeKey, bytes] = {}
-    raw = conn.connection() if isinstance(conn, OrmSession) else conn
-    mark = "?" if raw.dialect.paramstyle == "qmark" else "%s"
+    raw, mark = _driver(conn)
     unique = list(dict.fromkeys(keys))
     leaves = [idx for level, idx in unique if level == 0]
     inner = [key for key in unique if key[0] > 0]
