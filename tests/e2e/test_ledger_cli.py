@@ -129,3 +129,28 @@ def test_the_public_sees_leaf_hashes_but_not_private_bodies(server: str, world: 
     assert hidden, "user and objection events are not public"
     assert all(e["body"] is not None for e in full)
     assert [e["leaf_hash"] for e in public] == [e["leaf_hash"] for e in full]
+
+
+def test_a_cosignature_that_does_not_match_the_tree_head_is_refused(
+    server: str, world: World, platform: Platform
+) -> None:
+    import base64
+
+    from sunbid.crypto import get_suite
+
+    head = platform.sign_tree_head()
+    key = get_suite("gm").generate_signing_key()
+    forged = {
+        "witness": "冒名者",
+        "suite": "gm",
+        "public_key": base64.b64encode(key.public_key().to_der()).decode(),
+        "signature": base64.b64encode(key.sign(b"another tree head")).decode(),
+    }
+    auth = {"Authorization": f"Bearer {world.tokens['supervisor']}"}
+    with httpx2.Client(base_url=f"{server}/api/v1") as client:
+        response = client.post(f"/ledger/tree-heads/{head.size}/cosignatures", json=forged, headers=auth)
+        assert (response.status_code, response.json()["code"]) == (422, "cosignature_invalid")
+        assert client.get("/ledger/tree-head").json()["cosignatures"] == []
+        forged["signature"] = "not base64!"
+        response = client.post(f"/ledger/tree-heads/{head.size}/cosignatures", json=forged, headers=auth)
+        assert response.json()["code"] == "cosignature_invalid"

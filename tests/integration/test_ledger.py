@@ -344,3 +344,25 @@ def test_signing_twice_at_the_same_size_keeps_one_tree_head(
     first = platform.sign_tree_head()
     clock.advance(timedelta(minutes=1))
     assert platform.sign_tree_head() == first
+
+
+def test_a_ledger_hashed_one_way_refuses_a_platform_configured_another(world: World, platform: Platform) -> None:
+    from sunbid.kernel.errors import Conflict
+
+    other = "sha256" if platform.settings.ledger_hash == "sm3" else "sm3"
+    before = entry_count_now(platform)
+    with pytest.raises(Conflict) as refused, platform.engine.begin() as conn:
+        store.append(conn, [history_event(world)], other)
+    assert refused.value.code == "ledger_hash_mismatch"
+    assert entry_count_now(platform) == before
+
+
+def history_event(world: World) -> Any:
+    from sunbid.kernel.events import DomainEvent
+
+    return DomainEvent("Test", "test", "x", world.clock.now(), None, True, {})
+
+
+def entry_count_now(platform: Platform) -> int:
+    with platform.engine.connect() as conn:
+        return entry_count(conn)

@@ -102,7 +102,7 @@ def test_unsigned_announcements_pass_unless_signatures_are_required(
 ) -> None:
     assert announce(api, world, world.draft_tender(), None).status_code == 200
     platform.settings.require_signed_announcements = True
-    platform._check = None
+    platform.reload_trust()
     tender_id = world.draft_tender()
     before = snapshot(platform)
     response = announce(api, world, tender_id, None)
@@ -150,3 +150,14 @@ def test_bad_signatures_are_refused_and_change_nothing(
     assert response.status_code in (409, 422), response.text
     assert response.json()["code"] == code, response.json()
     assert snapshot(platform) == before
+
+
+def test_a_signature_without_trusted_cas_cannot_be_checked(world: World, platform: Platform) -> None:
+    from sunbid.kernel.errors import DomainError
+    from sunbid.tendering import service as tendering
+
+    tender_id = world.draft_tender()
+    with pytest.raises(DomainError) as refused:
+        tendering.announce_tender(world.uow(), world.ctx("tenderer"), tender_id, signature={"format": "x"}, check=None)
+    assert refused.value.code == "signatures_not_configured"
+    assert tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id).status == "draft"

@@ -128,3 +128,18 @@ def test_sm3_and_sha256_trees_differ() -> None:
     assert merkle.leaf_hash(sm3, b"x") != merkle.leaf_hash(H, b"x")
     with pytest.raises(ValueError):
         merkle.hash_function("md5")
+
+
+def test_ledger_canonical_json_is_rfc_8785_for_entry_values() -> None:
+    """The ledger serialises with the C json encoder for speed; it must agree with the JCS writer."""
+    from sunbid.crypto import canonicalize
+    from sunbid.ledger.entries import canonical_json
+
+    value = {
+        "seq": 7,
+        "name": "TenderAnnounced",
+        "public": True,
+        "actor_id": None,
+        "data": {"标题": "南京市\u2028工程", "z": [1, -2, 2**53], "a\u0001b": 'tab\tquote"back\\slash\u007f', "ä": {}},
+    }
+    assert canonical_json(value) == canonicalize(value)
