@@ -68,11 +68,12 @@ def serve(
 
     settings = Settings()
     if demo:
+        migrate.upgrade(settings.database_url)
+    platform = build(settings)
+    if demo:
         from sunbid.demo.seed import DEMO_PASSWORD
         from sunbid.demo.seed import seed as do_seed
 
-        migrate.upgrade(settings.database_url)
-        platform = build(settings)
         if do_seed(platform, log=lambda m: console.print(f"  {m}")):
             console.print("demo data loaded")
         head = platform.sign_tree_head()
@@ -82,7 +83,7 @@ def serve(
             f"password [bold]{DEMO_PASSWORD}[/]"
         )
     console.print(f"sunbid on http://{host}:{port}/api/v1/docs  (database {settings.database_url})")
-    uvicorn.run(create_app(build(settings)), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(platform), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sunbid.crypto import canonicalize
 from sunbid.identity.policy import Action, allowed, authorize, authorize_read, scope
 from sunbid.kernel.clock import CHINA
 from sunbid.kernel.context import Context
@@ -360,11 +360,8 @@ def update_tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, f: Ten
 
 
 def announcement_digest(tender: Tender) -> str:
-    """SHA-256 of the announcement's canonical JSON: what was published, provably."""
-    body = announcement(tender)
-    return hashlib.sha256(
-        json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
-    ).hexdigest()
+    """SHA-256 of the announcement's RFC 8785 canonical JSON: what was published, provably."""
+    return hashlib.sha256(canonicalize(announcement(tender))).hexdigest()
 
 
 def announcement(tender: Tender) -> dict[str, Any]:
