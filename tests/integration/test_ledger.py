@@ -24,7 +24,7 @@ from sunbid.ledger.entries import Entry
 from sunbid.ledger.keys import load_public
 from sunbid.ledger.verify import verify
 from sunbid.storage import ledger as store
-from sunbid.storage.tables import ledger_checkpoints, ledger_entries, ledger_head, ledger_nodes
+from sunbid.storage.tables import ledger_checkpoints, ledger_entries, ledger_head
 from sunbid.tendering import service as tendering
 from tests.factories import World, make_world
 
@@ -83,15 +83,17 @@ def forge(conn: Connection, entry: Entry) -> None:
     conn.execute(
         sa.insert(ledger_entries).values(
             seq=entry.seq,
-            name=entry.name,
-            subject_type=entry.subject_type,
             subject_id=entry.subject_id,
-            occurred_at=entry.occurred_at,
             public=entry.public,
             body=entry.canonical().decode(),
             leaf_hash=merkle.leaf_hash(h, entry.canonical()),
         )
     )
+
+
+def store_levels(seq: int) -> int:
+    """How many subtree hashes the row of leaf ``seq`` holds: one per trailing 1 bit."""
+    return (~seq & (seq + 1)).bit_length() - 1
 
 
 def entry_count(conn: Connection) -> int:
@@ -125,7 +127,7 @@ def test_the_ledger_refuses_update_and_delete(history: dict[str, Any], platform:
     for statement in (
         sa.update(ledger_entries).values(public=False),
         sa.delete(ledger_entries),
-        sa.delete(ledger_nodes),
+        sa.update(ledger_entries).values(nodes=None),
         sa.update(ledger_checkpoints).values(root=b"x"),
         sa.update(ledger_head).values(size=0),
         sa.delete(ledger_head),
@@ -217,10 +219,7 @@ def test_reordering_two_events_is_caught(history: dict[str, Any], platform: Plat
             sa.update(ledger_entries)
             .where(ledger_entries.c.seq == target)
             .values(
-                name=source.name,
-                subject_type=source.subject_type,
                 subject_id=source.subject_id,
-                occurred_at=source.occurred_at,
                 public=source.public,
                 body=source.body,
                 leaf_hash=source.leaf_hash,
@@ -252,16 +251,15 @@ def test_a_self_consistent_fork_passes_alone_but_a_witnessed_tree_head_catches_i
     forged["data"] = {"rewritten": "yes"}
     bodies[4] = Entry.from_json(forged).canonical().decode()
     leaves = [merkle.leaf_hash(h, b.encode()) for b in bodies]
-    backdoor.execute(sa.delete(ledger_nodes))
     backdoor.execute(sa.delete(ledger_checkpoints))
-    for r, body, leaf in zip(rows, bodies, leaves, strict=True):
-        backdoor.execute(
-            sa.update(ledger_entries).where(ledger_entries.c.seq == r.seq).values(body=body, leaf_hash=leaf)
-        )
     nodes = merkle.build(h, leaves)
-    backdoor.execute(
-        sa.insert(ledger_nodes), [{"level": k[0], "idx": k[1], "hash": v} for k, v in nodes.items() if k[0] > 0]
-    )
+    for r, body, leaf in zip(rows, bodies, leaves, strict=True):
+        above = b"".join(nodes[(level, r.seq >> level)] for level in range(1, store_levels(r.seq) + 1))
+        backdoor.execute(
+            sa.update(ledger_entries)
+            .where(ledger_entries.c.seq == r.seq)
+            .values(body=body, leaf_hash=leaf, nodes=above or None)
+        )
     key = platform.log_key()
     fork = store.SqlLogStore(backdoor, platform.settings.ledger_hash)
     for head in history["heads"]:
@@ -366,3 +364,21 @@ def history_event(world: World) -> Any:
 def entry_count_now(platform: Platform) -> int:
     with platform.engine.connect() as conn:
         return entry_count(conn)
+
+
+def test_an_entry_with_a_float_is_refused_mid_batch_and_nothing_is_written(world: World, platform: Platform) -> None:
+    """The third of three events holds a float: the rows already streamed to the database go
+    back with the whole transaction, and the log's head does not move."""
+    from sunbid.kernel.events import DomainEvent
+
+    before = entry_count_now(platform)
+    good = [DomainEvent("Test", "test", "x", world.clock.now(), None, True, {"n": n}) for n in range(2)]
+    bad = DomainEvent("Test", "test", "x", world.clock.now(), None, True, {"amount": 1.5})
+    with pytest.raises(TypeError, match="floating-point"), platform.engine.begin() as conn:
+        store.append(conn, [*good, bad], platform.settings.ledger_hash)
+    assert entry_count_now(platform) == before
+    with platform.engine.connect() as conn:
+        assert store.head(conn).size == before
+    with platform.engine.begin() as conn:
+        assert store.append(conn, good, platform.settings.ledger_hash) == [before, before + 1]
+    assert check(platform).ok

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -85,7 +84,7 @@ def test_an_announcement_signed_by_the_tenderer_is_kept_and_recorded(
     public = api.get(f"/api/v1/tenders/{tender_id}/announcement").json()
     assert public["signature"]["suite"] == "gm"
     with platform.engine.connect() as conn:
-        entry = json.loads(next(r.body for r in store.entry_rows(conn) if r.name == "TenderAnnounced"))
+        entry = next(e for e in map(store.entry_json, store.entry_rows(conn)) if e["name"] == "TenderAnnounced")
     assert "单位T" in entry["data"]["signer"]
     assert len(entry["data"]["signer_certificate_sha256"]) == 64
 

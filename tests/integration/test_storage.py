@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_events_are_written_in_the_same_transaction_with_increasing_sequence(
     with uow:
         uow.emit(DomainEvent("Lost", "test", "x", clock.now(), None, True, {}))
     with platform.engine.connect() as conn:
-        names = [r.name for r in conn.execute(sa.select(events.c.name).order_by(events.c.seq))]
+        names = [json.loads(r.body)["name"] for r in conn.execute(sa.select(events.c.body).order_by(events.c.seq))]
     assert names[-3:] == ["Test0", "Test1", "Test2"]
     assert "Lost" not in names
 

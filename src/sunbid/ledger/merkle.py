@@ -214,6 +214,18 @@ def verify_consistency(
     return sn == 0 and fr == first_root and sr == second_root
 
 
+def right_edge(size: int) -> list[NodeKey]:
+    """The perfect subtrees that make up a tree of ``size`` leaves, largest first: one for
+    each bit set in ``size``. Appending to the tree needs only these."""
+    keys: list[NodeKey] = []
+    start = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            keys.append((level, start >> level))
+            start += 1 << level
+    return keys
+
+
 class CompactRange:
     """The tree's right edge as a stack of perfect-subtree roots: append in O(1) amortised,
     root in O(log n), memory O(log n). Used to rebuild a whole log when verifying it."""
@@ -222,6 +234,14 @@ class CompactRange:
         self.h = h
         self.size = 0
         self._stack: list[bytes] = []  # roots of perfect subtrees, largest first
+
+    @classmethod
+    def resume(cls, h: HashFn, size: int, nodes: Mapping[NodeKey, bytes]) -> CompactRange:
+        """The range of a tree of ``size`` leaves, from the nodes of its :func:`right_edge`."""
+        tree = cls(h)
+        tree._stack = [nodes[key] for key in right_edge(size)]
+        tree.size = size
+        return tree
 
     def append(self, leaf: bytes) -> list[tuple[NodeKey, bytes]]:
         """Add a leaf hash; returns the perfect-subtree nodes it completes, level 0 first."""

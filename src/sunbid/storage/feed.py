@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from sunbid.ledger.entries import Entry
 from sunbid.storage import ledger
 
 
@@ -16,16 +17,16 @@ def read_events(
         rows = ledger.entry_rows(conn, after=after, limit=limit, subject_id=subject_id, public_only=not include_private)
         out = []
         for row in rows:
-            body = ledger.entry_json(row)
+            entry = Entry.from_json(ledger.entry_json(row))
             out.append(
                 {
-                    "seq": row.seq,
-                    "name": body["name"],
-                    "subject_type": body["subject_type"],
-                    "subject_id": body["subject_id"],
-                    "occurred_at": row.occurred_at,
-                    "public": body["public"],
-                    "data": body["data"],
+                    "seq": entry.seq,
+                    "name": entry.name,
+                    "subject_type": entry.subject_type,
+                    "subject_id": entry.subject_id,
+                    "occurred_at": entry.occurred_at,
+                    "public": entry.public,
+                    "data": entry.data,
                 }
             )
         return out

@@ -60,103 +60,83 @@ def head(conn: Conn, *, for_update: bool = False, configured: str | None = None)
     return Head(size, str(alg))
 
 
+#: The columns of a ledger row, in the order ``append`` writes them. ``nodes`` holds the
+#: hashes of the perfect subtrees the entry completes (level 1 upward, one digest each):
+#: the node ``(level, idx)`` lives in the row of its last leaf, ``((idx + 1) << level) - 1``.
+ROW = ("seq", "subject_id", "public", "body", "leaf_hash", "nodes")
+
+
 def append(conn: Conn, events: Sequence[DomainEvent], hash_alg: str) -> list[int]:
     """Append events as leaves, in the caller's transaction; returns their sequence numbers.
 
     The head row is locked first (SQLite's BEGIN IMMEDIATE already serialises writers), so
-    concurrent transactions append one after the other and commit in sequence order.
+    concurrent transactions append one after the other and commit in sequence order. Each
+    entry is one row: its canonical body, its leaf hash and the subtree hashes it completes.
+    Rows stream to the database as they are hashed: PostgreSQL stores one while the next is
+    being hashed.
     """
     if not events:
         return []
     current = head(conn, for_update=True, configured=hash_alg)
     h = merkle.hash_function(current.hash_alg)
     size = current.size
-    new_indices = range(size, size + len(events))
-    wanted = {(level, (i >> level) - 1) for i in new_indices for level in range(_trailing_ones(i))}
-    known = dict(_fetch(conn, [k for k in wanted if (k[1] << k[0]) < size]))
+    tree = merkle.CompactRange.resume(h, size, _fetch(conn, merkle.right_edge(size)))
     raw, mark = _driver(conn)
-    sqlite = raw.dialect.name == "sqlite"
-    entry_rows: list[tuple[Any, ...]] = []
-    node_rows: list[tuple[int, int, bytes]] = []
-    for i, event in zip(new_indices, events, strict=True):
-        entry = Entry.of(i, event)
-        refuse_floats(entry.data)
-        fields = entry.as_json()
-        text = canonical_json(fields, checked=True).decode("utf-8")
-        leaf = merkle.leaf_hash(h, text.encode("utf-8"))
-        stamp: str = fields["occurred_at"]  # 2026-03-02T01:00:00.000000Z
-        when: Any = f"{stamp[:10]} {stamp[11:26]}" if sqlite else entry.occurred_at
-        entry_rows.append((i, entry.name, entry.subject_type, entry.subject_id, when, entry.public, text, leaf))
-        node, level, j = leaf, 0, i
-        known[(0, i)] = leaf  # level 0 is the leaf hash, kept in ledger_entries only
-        while j & 1:
-            node = merkle.node_hash(h, known[(level, j - 1)], node)
-            level, j = level + 1, j >> 1
-            known[(level, j)] = node
-            node_rows.append((level, j, node))
-    # Driver-level executemany: the rows are plain values, and SQLAlchemy's per-row processing
-    # would cost more than the hashing.
-    if sqlite:
-        raw.exec_driver_sql(
-            "INSERT INTO ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash) "
-            f"VALUES ({', '.join([mark] * 8)})",
-            entry_rows,
-        )
-        if node_rows:
-            raw.exec_driver_sql(
-                f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", node_rows
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for i, event in enumerate(events, size):
+            entry = Entry.of(i, event)
+            refuse_floats(entry.data)
+            body = canonical_json(entry.as_json(), checked=True)
+            made = tree.append(merkle.leaf_hash(h, body))
+            yield (
+                i,
+                entry.subject_id,
+                entry.public,
+                body.decode("utf-8"),
+                made[0][1],
+                b"".join(node for _key, node in made[1:]) or None,
             )
-    else:
-        _copy(
-            raw,
-            "ledger_entries (seq, name, subject_type, subject_id, occurred_at, public, body, leaf_hash)",
-            entry_rows,
+
+    # Driver-level statements: the rows are plain values, and SQLAlchemy's per-row
+    # processing would cost more than the hashing.
+    if raw.dialect.name == "sqlite":
+        raw.exec_driver_sql(
+            f"INSERT INTO ledger_entries ({', '.join(ROW)}) VALUES ({', '.join([mark] * len(ROW))})", list(rows())
         )
-        _copy(raw, "ledger_nodes (level, idx, hash)", node_rows)
+    else:
+        cursor = raw.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY ledger_entries ({', '.join(ROW)}) FROM STDIN") as copy:
+                for row in rows():
+                    copy.write_row(row)
+        finally:
+            cursor.close()
     raw.exec_driver_sql(f"UPDATE ledger_head SET size = {mark} WHERE id = 1", (size + len(events),))
-    return list(new_indices)
-
-
-def _copy(conn: Connection, target: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """PostgreSQL's COPY for a batch of rows, in the current transaction (several times faster
-    than row-by-row INSERTs through the driver)."""
-    if not rows:
-        return
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    finally:
-        cursor.close()
-
-
-def _trailing_ones(i: int) -> int:
-    return (~i & (i + 1)).bit_length() - 1
+    return list(range(size, size + len(events)))
 
 
 def _fetch(conn: Conn, keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
-    """Hashes of perfect subtrees: level 0 from the entries' leaf hashes, higher levels from
-    ``ledger_nodes``. Plain driver SQL, ``(level = ? AND idx = ?) OR ...`` and ``seq IN (...)``,
-    answered from the primary keys: compiling a fresh SQLAlchemy expression for every proof
-    costs thirty times more than the query itself."""
+    """Hashes of perfect subtrees, each read from the row of its last leaf: level 0 is the
+    leaf hash, level l >= 1 the l-th digest of ``nodes``. One plain ``seq IN (...)`` query per
+    500 rows, answered from the primary key: compiling a fresh SQLAlchemy expression for
+    every proof costs thirty times more than the query itself."""
     out: dict[merkle.NodeKey, bytes] = {}
     raw, mark = _driver(conn)
-    unique = list(dict.fromkeys(keys))
-    leaves = [idx for level, idx in unique if level == 0]
-    inner = [key for key in unique if key[0] > 0]
-    for start in range(0, len(leaves), 500):
-        seqs = leaves[start : start + 500]
-        sql = f"SELECT seq, leaf_hash FROM ledger_entries WHERE seq IN ({', '.join([mark] * len(seqs))})"
-        for seq, digest in raw.exec_driver_sql(sql, tuple(seqs)):
-            out[(0, int(seq))] = bytes(digest)
-    for start in range(0, len(inner), 200):
-        chunk = inner[start : start + 200]
-        sql = "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join(
-            [f"(level = {mark} AND idx = {mark})"] * len(chunk)
-        )
-        for level, idx, digest in raw.exec_driver_sql(sql, tuple(x for key in chunk for x in key)):
-            out[(int(level), int(idx))] = bytes(digest)
+    by_row: dict[int, list[merkle.NodeKey]] = {}
+    for level, idx in dict.fromkeys(keys):
+        by_row.setdefault(((idx + 1) << level) - 1, []).append((level, idx))
+    seqs = list(by_row)
+    for start in range(0, len(seqs), 500):
+        chunk = seqs[start : start + 500]
+        sql = f"SELECT seq, leaf_hash, nodes FROM ledger_entries WHERE seq IN ({', '.join([mark] * len(chunk))})"
+        for seq, leaf_hash, nodes in raw.exec_driver_sql(sql, tuple(chunk)):
+            leaf, width = bytes(leaf_hash), len(leaf_hash)
+            for level, idx in by_row[int(seq)]:
+                if level == 0:
+                    out[(0, idx)] = leaf
+                elif nodes is not None and len(nodes) >= level * width:
+                    out[(level, idx)] = bytes(nodes[(level - 1) * width : level * width])
     return out
 
 
@@ -235,22 +215,33 @@ def cosignatures(conn: Conn, size: int) -> list[Any]:
 
 # ---------------------------------------------------------------------------- triggers
 def create_triggers(conn: Connection) -> None:
-    """Refuse UPDATE and DELETE on the log's tables; the head may only grow."""
-    if conn.dialect.name == "sqlite":
+    """Refuse UPDATE and DELETE on the log's tables; the head may only grow. Idempotent:
+    each trigger is dropped, if it exists, and created again."""
+    sqlite = conn.dialect.name == "sqlite"
+
+    def trigger(name: str, table: str, body: str) -> None:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table}"))
+        conn.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
+
+    if sqlite:
         for table in APPEND_ONLY:
             for op in ("UPDATE", "DELETE"):
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                trigger(
+                    f"{table}_no_{op.lower()}",
+                    table,
+                    f"BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
                 )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER ledger_head_only_grows BEFORE UPDATE ON ledger_head "
+        trigger(
+            "ledger_head_only_grows",
+            "ledger_head",
+            "BEFORE UPDATE ON ledger_head "
             "WHEN NEW.size < OLD.size OR (OLD.hash_alg IS NOT NULL AND NEW.hash_alg IS NOT OLD.hash_alg) "
-            "BEGIN SELECT RAISE(ABORT, 'the ledger head only grows'); END"
+            "BEGIN SELECT RAISE(ABORT, 'the ledger head only grows'); END",
         )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER ledger_head_no_delete BEFORE DELETE ON ledger_head "
-            "BEGIN SELECT RAISE(ABORT, 'the ledger head only grows'); END"
+        trigger(
+            "ledger_head_no_delete",
+            "ledger_head",
+            "BEFORE DELETE ON ledger_head BEGIN SELECT RAISE(ABORT, 'the ledger head only grows'); END",
         )
         return
     conn.exec_driver_sql(
@@ -265,21 +256,25 @@ def create_triggers(conn: Connection) -> None:
         "RETURN NEW; END $$"
     )
     for table in APPEND_ONLY:
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION sunbid_append_only()"
+        trigger(
+            f"{table}_append_only",
+            table,
+            f"BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION sunbid_append_only()",
         )
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION sunbid_append_only()"
+        trigger(
+            f"{table}_no_truncate",
+            table,
+            f"BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION sunbid_append_only()",
         )
-    conn.exec_driver_sql(
-        "CREATE TRIGGER ledger_head_guard BEFORE UPDATE OR DELETE ON ledger_head "
-        "FOR EACH ROW EXECUTE FUNCTION sunbid_ledger_head_guard()"
+    trigger(
+        "ledger_head_guard",
+        "ledger_head",
+        "BEFORE UPDATE OR DELETE ON ledger_head FOR EACH ROW EXECUTE FUNCTION sunbid_ledger_head_guard()",
     )
-    conn.exec_driver_sql(
-        "CREATE TRIGGER ledger_head_no_truncate BEFORE TRUNCATE ON ledger_head "
-        "FOR EACH STATEMENT EXECUTE FUNCTION sunbid_append_only()"
+    trigger(
+        "ledger_head_no_truncate",
+        "ledger_head",
+        "BEFORE TRUNCATE ON ledger_head FOR EACH STATEMENT EXECUTE FUNCTION sunbid_append_only()",
     )
 
 
@@ -375,13 +370,6 @@ def export_records(conn: Conn, *, redact: bool = False, batch: int = 5000) -> It
                 "body": None if hidden else row.body,
             }
             if not hidden:
-                rec.update(
-                    {
-                        "name": row.name,
-                        "subject_type": row.subject_type,
-                        "subject_id": row.subject_id,
-                        "public": bool(row.public),
-                    }
-                )
+                rec.update({"subject_id": row.subject_id, "public": bool(row.public)})
             yield rec
         after = int(rows[-1].seq)

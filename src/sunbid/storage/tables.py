@@ -219,30 +219,20 @@ objections = sa.Table(
 )
 
 # ---------------------------------------------------------------------------- the ledger
-#: Every domain event, as a leaf of the Merkle-tree log. ``body`` is the canonical JSON
-#: that is hashed; the other columns copy fields of it for queries and are checked against
-#: it when the log is verified. Append-only: triggers refuse UPDATE and DELETE.
+#: Every domain event, as a leaf of the Merkle-tree log: one row per entry. ``body`` is the
+#: canonical JSON that is hashed; ``subject_id`` and ``public`` copy fields of it for queries
+#: and are checked against it when the log is verified. ``nodes`` holds the hashes of the
+#: perfect subtrees this leaf completes, level 1 upward (``storage.ledger.ROW``). Append-only:
+#: triggers refuse UPDATE and DELETE. On SQLite ``seq`` is the rowid itself.
 ledger_entries = sa.Table(
     "ledger_entries",
     metadata,
-    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.String(64), nullable=False),
-    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False),
     sa.Column("subject_id", ID, nullable=False, index=True),
-    sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.Column("public", sa.Boolean, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("leaf_hash", sa.LargeBinary(64), nullable=False),
-)
-
-#: Hashes of the perfect subtrees (level, index) above the leaves; level 0, the leaf hashes
-#: themselves, is read from ``ledger_entries``.
-ledger_nodes = sa.Table(
-    "ledger_nodes",
-    metadata,
-    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
-    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("hash", sa.LargeBinary(64), nullable=False),
+    sa.Column("nodes", sa.LargeBinary, nullable=True),
 )
 
 #: One row: the log's size and hash. Appends lock it, so they are serialised.
@@ -281,7 +271,7 @@ ledger_cosignatures = sa.Table(
     sa.Column("received_at", UTCDateTime, nullable=False),
 )
 
-APPEND_ONLY = ("ledger_entries", "ledger_nodes", "ledger_checkpoints", "ledger_cosignatures")
+APPEND_ONLY = ("ledger_entries", "ledger_checkpoints", "ledger_cosignatures")
 
 idempotency_keys = sa.Table(
     "idempotency_keys",

@@ -122,6 +122,27 @@ def test_compact_range_root_matches_at_every_size() -> None:
         assert c.root() == mth(LEAVES[:n])
 
 
+def test_the_right_edge_is_one_perfect_subtree_per_bit_of_the_size() -> None:
+    assert merkle.right_edge(0) == []
+    assert merkle.right_edge(1) == [(0, 0)]
+    assert merkle.right_edge(45) == [(5, 0), (3, 4), (2, 10), (0, 44)]  # 32 + 8 + 4 + 1 leaves
+    for n in range(1, 70):
+        covered = [(idx << level, (idx + 1) << level) for level, idx in merkle.right_edge(n)]
+        assert covered[0][0] == 0
+        assert covered[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(covered, covered[1:], strict=False))
+
+
+@pytest.mark.parametrize("start", [0, 1, 2, 5, 16, 31, 45])
+def test_a_compact_range_resumed_from_the_right_edge_continues_the_tree(start: int) -> None:
+    every = merkle.build(H, [merkle.leaf_hash(H, d) for d in LEAVES[:start]])
+    resumed = CompactRange.resume(H, start, every)
+    for n, d in enumerate(LEAVES[start:], start=start + 1):
+        made = resumed.append(merkle.leaf_hash(H, d))
+        assert [key for key, _node in made][0] == (0, n - 1)
+        assert resumed.root() == mth(LEAVES[:n])
+
+
 def test_sm3_and_sha256_trees_differ() -> None:
     sm3 = HASHES["sm3"]
     assert sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"

@@ -19,6 +19,8 @@ from alembic import op
 
 import sunbid.storage.types
 from sunbid.kernel.events import DomainEvent
+from sunbid.ledger import merkle
+from sunbid.ledger.entries import Entry
 from sunbid.storage import ledger
 
 revision = "0002"
@@ -109,11 +111,51 @@ def upgrade() -> None:
         )
         for r in rows
     ]
-    ledger.append(conn, events, os.environ.get("SUNBID_LEDGER_HASH", "sm3"))
+    _move_into_log(conn, events, os.environ.get("SUNBID_LEDGER_HASH", "sm3"))
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_subject_id"))
     op.drop_table("events")
     ledger.create_triggers(conn)
+
+
+def _move_into_log(conn: sa.Connection, events: list[DomainEvent], alg: str) -> None:
+    """Write the events as the first leaves, in this revision's layout: one row per entry
+    and one ``ledger_nodes`` row per perfect subtree above the leaves (0004 folds those into
+    the entries)."""
+    if not events:
+        return
+    h = merkle.hash_function(alg)
+    entries = [Entry.of(seq, event) for seq, event in enumerate(events)]
+    bodies = [entry.canonical() for entry in entries]
+    leaves = [merkle.leaf_hash(h, body) for body in bodies]
+    table = sa.table(
+        "ledger_entries",
+        *(sa.column(c) for c in ("seq", "name", "subject_type", "subject_id", "public", "body", "leaf_hash")),
+        sa.column("occurred_at", sunbid.storage.types.UTCDateTime),
+    )
+    conn.execute(
+        sa.insert(table),
+        [
+            {
+                "seq": e.seq,
+                "name": e.name,
+                "subject_type": e.subject_type,
+                "subject_id": e.subject_id,
+                "occurred_at": e.occurred_at,
+                "public": e.public,
+                "body": body.decode("utf-8"),
+                "leaf_hash": leaf,
+            }
+            for e, body, leaf in zip(entries, bodies, leaves, strict=True)
+        ],
+    )
+    nodes = sa.table("ledger_nodes", sa.column("level"), sa.column("idx"), sa.column("hash"))
+    inner = [{"level": k[0], "idx": k[1], "hash": v} for k, v in merkle.build(h, leaves).items() if k[0] > 0]
+    if inner:
+        conn.execute(sa.insert(nodes), inner)
+    conn.execute(
+        sa.text("UPDATE ledger_head SET size = :n, hash_alg = :alg WHERE id = 1"), {"n": len(events), "alg": alg}
+    )
 
 
 def downgrade() -> None:
