@@ -39,3 +39,13 @@ class Settings(BaseSettings):
     require_signed_announcements: bool = False
     #: The public address of the platform, printed in announcements (电子招标投标办法 第十七条).
     public_url: str = "http://127.0.0.1:8000"
+    #: The platform's signing key (PKCS#8 PEM) and certificate, for receipts and opening records;
+    #: made on first use, with a root of their own (``<cert>-root.pem``), when missing.
+    platform_key_file: Path = Path("var/keys/platform-key.pem")
+    platform_cert_file: Path = Path("var/keys/platform-cert.pem")
+    platform_key_passphrase: str | None = None
+    #: The name (and credit code, if any) in the platform's certificate.
+    platform_name: str = "sunbid 电子招标投标交易平台"
+    platform_credit_code: str | None = None
+    #: Largest sealed bid accepted (a bid tool may send up to this many bytes in one envelope).
+    max_bid_bytes: int = 1 << 30

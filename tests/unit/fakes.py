@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Protocol, TypeVar
 
-from sunbid.identity.model import ApiToken, Organisation, Session, User
+from datetime import datetime
+
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
+from sunbid.tendering.bid_model import Bid, BidSubmission, Deposit, DepositStatus, OpeningObjection, SealedStatement
 from sunbid.kernel.errors import NotFound
 from sunbid.kernel.events import DomainEvent
 from sunbid.kernel.query import Scope
@@ -98,8 +101,18 @@ class FakeRepository(Generic[T]):
 
 
 class FakeOrganisations(FakeRepository[Organisation]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.relation_rows: list[OrganisationRelation] = []
+
     def by_credit_code(self, code: str) -> Organisation | None:
         return next((o for o in self.rows.values() if o.credit_code == code), None)
+
+    def add_relation(self, relation: OrganisationRelation) -> None:
+        self.relation_rows.append(relation)
+
+    def relations(self, org_ids: list[str]) -> list[OrganisationRelation]:
+        return [r for r in self.relation_rows if r.parent_org_id in org_ids or r.child_org_id in org_ids]
 
 
 class FakeUsers(FakeRepository[User]):
@@ -142,7 +155,7 @@ class FakeTenders(FakeRepository[Tender]):
     PUBLIC = tuple(s.value for s in TenderStatus if s not in (TenderStatus.DRAFT, TenderStatus.CANCELLED))
 
     def active_ids(self) -> list[str]:
-        active = (TenderStatus.ANNOUNCED, TenderStatus.SUSPENDED)
+        active = (TenderStatus.ANNOUNCED, TenderStatus.SUSPENDED, TenderStatus.BIDDING_CLOSED, TenderStatus.OPENING)
         return sorted(t.id for t in self.rows.values() if t.status in active)
 
     def page(  # type: ignore[override]
@@ -157,6 +170,46 @@ class FakeTenders(FakeRepository[Tender]):
         return self._page(rows, after, limit)
 
 
+class FakeBids(FakeRepository[Bid]):
+    def for_tender(self, tender_id: str) -> list[Bid]:
+        return sorted((b for b in self.rows.values() if b.tender_id == tender_id), key=lambda b: b.id)
+
+    def of_bidder(self, section_id: str, org_id: str) -> Bid | None:
+        return next((b for b in self.rows.values() if b.section_id == section_id and b.bidder_org_id == org_id), None)
+
+    def envelope_seen(self, envelope_id: str) -> bool:
+        return any(s.envelope_id == envelope_id for b in self.rows.values() for s in b.submissions)
+
+    def submission(self, submission_id: str) -> BidSubmission | None:
+        return next((s for b in self.rows.values() for s in b.submissions if s.id == submission_id), None)
+
+
+class FakeDeposits(FakeRepository[Deposit]):
+    def for_tender(self, tender_id: str) -> list[Deposit]:
+        return sorted((d for d in self.rows.values() if d.tender_id == tender_id), key=lambda d: d.id)
+
+    def of_bidder(self, section_id: str, org_id: str) -> list[Deposit]:
+        return sorted(
+            (d for d in self.rows.values() if d.section_id == section_id and d.bidder_org_id == org_id),
+            key=lambda d: d.id,
+        )
+
+    def refunds_overdue(self, now: datetime) -> list[Deposit]:
+        return [
+            d
+            for d in sorted(self.rows.values(), key=lambda d: d.id)
+            if d.status is DepositStatus.REFUND_DUE
+            and d.refund_due_at is not None
+            and d.refund_due_at < now
+            and d.refund_overdue_flagged_at is None
+        ]
+
+
+class FakeByTender(FakeRepository[T]):
+    def for_tender(self, tender_id: str) -> list[T]:
+        return sorted((r for r in self.rows.values() if getattr(r, "tender_id", None) == tender_id), key=lambda r: r.id)
+
+
 # ---------------------------------------------------------------------------- unit of work
 class FakeUnitOfWork:
     """Both units of work in memory. Use as ``with uow: ...; uow.commit()``."""
@@ -168,6 +221,11 @@ class FakeUnitOfWork:
         self.api_tokens = FakeApiTokens()
         self.plans = FakePlans()
         self.tenders = FakeTenders()
+        self.bids = FakeBids()
+        self.deposits = FakeDeposits()
+        self.opening_objections: FakeByTender[OpeningObjection] = FakeByTender()
+        self.sealed_statements: FakeByTender[SealedStatement] = FakeByTender()
+        self.committed_events: list[tuple[int, DomainEvent]] = []
         self.blobs = blobs or FakeBlobStore()
         self.events: list[DomainEvent] = []  # committed, in order
         self.pending: list[DomainEvent] = []  # emitted in the open block, not yet committed
@@ -177,7 +235,18 @@ class FakeUnitOfWork:
         self._snapshot: list[dict[str, Any]] | None = None
 
     def _repositories(self) -> tuple[FakeRepository[Any], ...]:
-        return (self.organisations, self.users, self.sessions, self.api_tokens, self.plans, self.tenders)
+        return (
+            self.organisations,
+            self.users,
+            self.sessions,
+            self.api_tokens,
+            self.plans,
+            self.tenders,
+            self.bids,
+            self.deposits,
+            self.opening_objections,
+            self.sealed_statements,
+        )
 
     def _state(self) -> list[dict[str, Any]]:
         return [repo.rows for repo in self._repositories()]
@@ -203,6 +272,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         assert self._snapshot is not None, "commit inside a unit of work"
+        self.committed_events = list(enumerate(self.pending, len(self.events)))
         self.events.extend(self.pending)
         self.pending = []
         self.committed = True
@@ -215,6 +285,13 @@ class FakeUnitOfWork:
                 repo.rows = copy.deepcopy(rows)
         self.pending = []
         self.rollbacks += 1
+
+    def ledger_positions(self, subject_ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for seq, event in enumerate(self.events):
+            if event.subject_id in subject_ids:
+                out.setdefault(event.subject_id, seq)
+        return out
 
     # ------------------------------------------------------------------ helpers for tests
     def event_names(self) -> list[str]:

@@ -31,8 +31,18 @@ def plan(status: str, owner: str) -> Any:
     return SimpleNamespace(status=status, tenderer_org_id=owner)
 
 
-def tender(status: str, tenderer: str, agency: str | None) -> Any:
-    return SimpleNamespace(status=status, tenderer_org_id=tenderer, agency_org_id=agency)
+def tender(status: str, tenderer: str, agency: str | None, method: str = "open", invitees: tuple[str, ...] = ()) -> Any:
+    return SimpleNamespace(
+        status=status, tenderer_org_id=tenderer, agency_org_id=agency, method=method, invitee_org_ids=list(invitees)
+    )
+
+
+def bid(by: str, *members: str) -> Any:
+    return SimpleNamespace(bidder_org_id=by, member_org_ids=[by, *members])
+
+
+def deposit(by: str) -> Any:
+    return SimpleNamespace(bidder_org_id=by)
 
 
 def document(published: bool) -> Any:
@@ -105,6 +115,37 @@ MATRIX: list[tuple[Action, str, Any, tuple[bool, ...]]] = [
     (A.EVENTS_READ_ALL,   "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
     (A.CLOCK_ADVANCE,     "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
     (A.SCHEDULER_RUN,     "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
+    (A.BID_SUBMIT,        "open tender of other orgs",               t("announced", "none"),                              (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.BID_SUBMIT,        "tender, we are the tenderer",             t("announced", "tenderer"),                          (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_SUBMIT,        "tender, we are the agency",               t("announced", "agency"),                            (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_SUBMIT,        "invited tender, we are invited",          tender("announced", OTHER, THIRD, "invited", (MINE,)), (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.BID_SUBMIT,        "invited tender, we are not invited",      tender("announced", OTHER, THIRD, "invited"),        (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_READ,          "our bid before the deadline",             (t("announced", "none"), bid(MINE)),                 (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.BID_READ,          "our consortium's bid before the deadline", (t("announced", "none"), bid(OTHER, MINE)),         (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.BID_READ,          "a bid to our tender before the deadline", (t("announced", "tenderer"), bid(THIRD)),            (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_READ,          "a bid to our tender, agency, before",     (t("announced", "agency"), bid(THIRD)),              (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_READ,          "another's bid before the deadline",       (t("announced", "none"), bid(THIRD)),                (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_READ,          "a bid to our tender at the opening",      (t("opening", "tenderer"), bid(THIRD)),              (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.BID_READ,          "another's bid at the opening",            (t("opening", "none"), bid(THIRD)),                  (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.BID_EVIDENCE_READ, "tender before the deadline",              t("announced", "none"),                              (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.BID_EVIDENCE_READ, "tender at the opening",                   t("opening", "none"),                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.OPENING_READ,      "opening we bid in",                       (t("opening", "none"), {MINE}),                      (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.OPENING_READ,      "opening of our tender",                   (t("opening", "tenderer"), {THIRD}),                 (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.OPENING_READ,      "opening of others",                       (t("opening", "none"), {THIRD}),                     (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.OPENING_READ,      "concluded opening of others",             (t("opened", "none"), {THIRD}),                      (Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y)),
+    (A.OPENING_READ,      "tender still announced",                  (t("announced", "tenderer"), set()),                 (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.OPENING_OBJECT,    "opening we bid in",                       (t("opening", "none"), {MINE}),                      (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.OPENING_OBJECT,    "opening of others",                       (t("opening", "none"), {THIRD}),                     (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.OPENING_OBJECT,    "concluded opening we bid in",             (t("opened", "none"), {MINE}),                       (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.CUSTODIAN_ACT,     "we are a custodian",                      {ME},                                                (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.CUSTODIAN_ACT,     "we are not",                              {"usr_else"},                                        (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.DEPOSIT_BANK,      "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
+    (A.DEPOSIT_GUARANTEE, "nothing",                                 None,                                                (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.DEPOSIT_READ,      "our deposit before the deadline",         (t("announced", "none"), deposit(MINE)),             (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.DEPOSIT_READ,      "a deposit to our tender, before",         (t("announced", "tenderer"), deposit(THIRD)),        (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.DEPOSIT_READ,      "a deposit to our tender, at the opening", (t("opening", "tenderer"), deposit(THIRD)),          (Y,  N,  N,  N,  Y,  Y,  Y,  N)),
+    (A.CREDIT_GRADE_SET,  "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.ORG_RELATION_MANAGE, "nothing",                               None,                                                (N,  N,  N,  N,  Y,  N,  Y,  N)),
 ]
 # fmt: on
 

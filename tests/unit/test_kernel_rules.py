@@ -27,6 +27,12 @@ EXPECTED_DEFAULTS: dict[str, tuple[int | Decimal, str]] = {
     "perf_security_max_ratio": (Decimal("0.10"), "ratio"),
     "deposit_refund_after_withdraw_days": (5, "days"),
     "deposit_refund_after_contract_days": (5, "days"),
+    "deposit_refund_after_failure_days": (5, "days"),
+    "deposit_retain_decision_days": (5, "days"),
+    "deposit_ratio_credit_a": (Decimal("1.00"), "ratio"),
+    "deposit_ratio_credit_b": (Decimal("1.00"), "ratio"),
+    "deposit_ratio_credit_c": (Decimal("1.00"), "ratio"),
+    "deposit_ratio_credit_d": (Decimal("1.00"), "ratio"),
     "candidate_publicity_start_within_days": (3, "days"),
     "candidate_publicity_min_days": (3, "days"),
     "max_candidates": (3, "count"),
@@ -58,7 +64,7 @@ def test_every_default_rule_has_a_citation_titles_and_a_known_certainty(key: str
     assert rule.citation_text == rule.citation
     assert rule.title_zh.strip()
     assert rule.title_en.strip()
-    assert rule.certainty in ("verified", "secondary", "unverified")
+    assert rule.certainty in ("verified", "secondary", "unverified", "platform")
 
 
 def test_day_and_count_rules_are_integers_and_ratios_and_caps_are_decimals() -> None:

@@ -36,6 +36,9 @@ EXPECTED_TRANSITIONS = {
     (S.DRAFT, A.UPLOAD_DOCUMENT): S.DRAFT,
     (S.DRAFT, A.ANNOUNCE): S.ANNOUNCED,
     (S.DRAFT, A.CANCEL): S.CANCELLED,
+    (S.DRAFT, A.SET_SEALING): S.DRAFT,
+    (S.ANNOUNCED, A.SUBMIT_BID): S.ANNOUNCED,
+    (S.ANNOUNCED, A.WITHDRAW_BID): S.ANNOUNCED,
     (S.ANNOUNCED, A.UPLOAD_DOCUMENT): S.ANNOUNCED,
     (S.ANNOUNCED, A.CLARIFY): S.ANNOUNCED,
     (S.ANNOUNCED, A.RAISE_OBJECTION): S.SUSPENDED,
@@ -46,6 +49,16 @@ EXPECTED_TRANSITIONS = {
     (S.SUSPENDED, A.RESUME): S.ANNOUNCED,
     (S.SUSPENDED, A.TERMINATE): S.TERMINATED,
     (S.BIDDING_CLOSED, A.TERMINATE): S.TERMINATED,
+    (S.BIDDING_CLOSED, A.START_OPENING): S.OPENING,
+    (S.BIDDING_CLOSED, A.FAIL): S.FAILED,
+    (S.OPENING, A.DECRYPT_BID): S.OPENING,
+    (S.OPENING, A.SUBMIT_SHARE): S.OPENING,
+    (S.OPENING, A.OBJECT_AT_OPENING): S.OPENING,
+    (S.OPENING, A.ANSWER_OPENING_OBJECTION): S.OPENING,
+    (S.OPENING, A.CONCLUDE_OPENING): S.OPENED,
+    (S.OPENING, A.TERMINATE): S.TERMINATED,
+    (S.OPENED, A.TERMINATE): S.TERMINATED,
+    (S.FAILED, A.RETENDER): S.FAILED,
 }
 
 ALLOWED = sorted(EXPECTED_TRANSITIONS.items())
@@ -175,11 +188,30 @@ def test_nothing_is_due_before_the_deadline() -> None:
 
 
 @pytest.mark.parametrize("late", [timedelta(0), timedelta(seconds=1), timedelta(days=40)])
-def test_bidding_closes_at_and_after_the_deadline_when_announced(late: timedelta) -> None:
-    assert due_actions(make_tender(S.ANNOUNCED), DEADLINE + late) == [(DueAction.CLOSE_BIDDING, "tnd_1")]
+def test_bidding_closes_and_the_opening_starts_at_and_after_the_deadline_when_announced(late: timedelta) -> None:
+    assert due_actions(make_tender(S.ANNOUNCED), DEADLINE + late) == [
+        (DueAction.CLOSE_BIDDING, "tnd_1"),
+        (DueAction.OPEN_BIDS, "tnd_1"),
+    ]
 
 
-@pytest.mark.parametrize("state", [S.DRAFT, S.SUSPENDED, S.BIDDING_CLOSED, S.CANCELLED, S.TERMINATED])
+def test_a_closed_tender_is_opened_at_once() -> None:
+    assert due_actions(make_tender(S.BIDDING_CLOSED), DEADLINE) == [(DueAction.OPEN_BIDS, "tnd_1")]
+
+
+def test_the_decryption_window_ends_once_then_the_custodians_window() -> None:
+    until = DEADLINE + timedelta(hours=1)
+    tender = make_tender(S.OPENING, decrypt_until=until)
+    assert due_actions(tender, until - timedelta(microseconds=1)) == []
+    assert due_actions(tender, until) == [(DueAction.END_DECRYPTION, "tnd_1")]
+    tender.decryption_ended_at, tender.custodian_until = until, until + timedelta(hours=1)
+    assert due_actions(tender, until + timedelta(minutes=30)) == []
+    assert due_actions(tender, until + timedelta(hours=1)) == [(DueAction.END_CUSTODIANS, "tnd_1")]
+    tender.custodians_ended_at = until + timedelta(hours=1)
+    assert due_actions(tender, until + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("state", [S.DRAFT, S.SUSPENDED, S.CANCELLED, S.TERMINATED, S.OPENED, S.FAILED])
 def test_bidding_does_not_close_at_the_deadline_unless_announced(state: TenderStatus) -> None:
     assert due_actions(make_tender(state), DEADLINE + timedelta(days=1)) == []
 

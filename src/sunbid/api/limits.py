@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyLimit:
-    """JSON bodies up to ``json_limit``; raw uploads (``application/octet-stream``) up to ``upload_limit``."""
+#: The one upload that may be larger than a document: a sealed bid.
+BID_PATH = re.compile(r"^/api/v1/tenders/[^/]+/sections/[^/]+/bids$")
 
-    def __init__(self, app: ASGIApp, json_limit: int, upload_limit: int) -> None:
+
+class BodyLimit:
+    """JSON bodies up to ``json_limit``; raw uploads (``application/octet-stream``) up to
+    ``upload_limit``, and sealed bids up to ``bid_limit``."""
+
+    def __init__(self, app: ASGIApp, json_limit: int, upload_limit: int, bid_limit: int | None = None) -> None:
         self.app, self.json_limit, self.upload_limit = app, json_limit, upload_limit
+        self.bid_limit = bid_limit or upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -21,7 +28,9 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers", []))
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip()
-        limit = self.upload_limit if ctype == b"application/octet-stream" else self.json_limit
+        limit = self.json_limit
+        if ctype == b"application/octet-stream":
+            limit = self.bid_limit if BID_PATH.match(scope.get("path", "")) else self.upload_limit
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)

@@ -10,9 +10,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from sunbid.identity.model import RelationKind
 from sunbid.kernel.context import Role
 from sunbid.kernel.errors import DomainError
 from sunbid.kernel.money import yuan
+from sunbid.tendering.bid_model import BidStatus, DepositKind, DepositStatus, OpenedBy, SubmissionStatus
 from sunbid.tendering.model import (
     Category,
     DocumentKind,
@@ -114,6 +116,27 @@ class OrganisationOut(Out):
     address: str
     legal_representative: str
     created_at: datetime
+    credit_grade: str | None = None
+
+
+class CreditGradeIn(In):
+    grade: Annotated[str, Field(pattern=r"^[ABCD]$")] | None = Field(description="A-D, or null to clear it")
+    reason: Text
+
+
+class RelationIn(In):
+    child_org_id: Str40
+    kind: RelationKind
+    source: Str300
+
+
+class RelationOut(Out):
+    id: str
+    parent_org_id: str
+    child_org_id: str
+    kind: RelationKind
+    source: str
+    recorded_at: datetime
 
 
 class UserIn(In):
@@ -272,6 +295,8 @@ class SectionOut(Out):
     estimated_price: MoneyOut
     max_bid_price: MoneyOut
     bid_deposit: MoneyOut
+    bids_at_deadline: int | None = Field(None, description="Bids standing at the deadline; null before it")
+    failed: bool = Field(False, description="Fewer than 3 bids: not opened, to be tendered again (法 第二十八条)")
 
 
 class DocumentOut(Out):
@@ -373,11 +398,176 @@ class TenderOut(Out):
     ended_at: datetime | None
     end_reason: str | None
     announcement_signer: str | None = None
+    retender_of: str | None = None
     estimated_price: MoneyOut
     max_bid_price: MoneyOut
     sections: list[SectionOut]
     clarifications: list[ClarificationOut]
     documents: list[DocumentOut] = []
+
+
+# ---------------------------------------------------------------------------- sealed bids
+Base64 = Annotated[str, Field(min_length=1, max_length=1 << 16, pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class CustodianIn(In):
+    user_id: Str40
+    certificates: dict[str, Base64] = Field(
+        description="Suite (gm, intl) to the base64 DER of the custodian's encryption certificate"
+    )
+
+
+class SealingIn(In):
+    suites: list[Annotated[str, Field(pattern=r"^(gm|intl)$")]] = Field(["gm"], min_length=1, max_length=2)
+    decrypt_window_minutes: int = Field(60, description="Bidders decrypt within this time after the deadline")
+    custodian_window_minutes: int = Field(60, description="Custodians open the bids left, within this time after")
+    threshold: int | None = Field(None, description="k: shares needed to open a bid (k of the custodians)")
+    custodians: list[CustodianIn] = Field([], max_length=15)
+
+
+class CustodianOut(BaseModel):
+    index: int
+    user_id: str
+    name: str
+    certificates: dict[str, str]
+    fingerprints: dict[str, str]
+
+
+class SealingOut(BaseModel):
+    suites: list[str]
+    chunk_size: int
+    decrypt_window_minutes: int
+    custodian_window_minutes: int
+    threshold: int | None
+    custodians: list[CustodianOut]
+
+
+class SubmissionOut(Out):
+    id: str
+    number: int
+    status: SubmissionStatus
+    envelope_id: str
+    suite: str
+    size: int
+    blob_sha256: str
+    header_digest: str
+    ciphertext_digest: str
+    received_at: datetime
+    ledger_seq: int | None
+    header: str | None = Field(None, description="The envelope header (its bidder sees it: it holds the wrapped key)")
+
+
+class BidOut(Out):
+    id: str
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    status: BidStatus
+    consortium: list[dict[str, Any]]
+    created_at: datetime
+    withdrawn_at: datetime | None
+    opened_by: OpenedBy | None
+    opened_at: datetime | None
+    failure: str | None
+    form: dict[str, Any] | None
+    invalid_grounds: list[dict[str, Any]]
+    submissions: list[SubmissionOut]
+
+
+class ReceiptOut(BaseModel):
+    bid: BidOut
+    receipt: dict[str, Any] = Field(
+        description="The signed receipt (回执): the statement, its ledger position, signature"
+    )
+
+
+class ContentKeyIn(In):
+    content_key: Base64 = Field(description="The bid's content key, base64, as the bidder's tool unwrapped it")
+
+
+class ShareIn(In):
+    share: Base64 = Field(description="This custodian's share of the bid's content key, base64")
+
+
+class CustodianTaskOut(BaseModel):
+    bid_id: str
+    section_id: str
+    index: int
+    header: str
+
+
+class OpeningObjectionIn(In):
+    text: Text
+
+
+class OpeningObjectionOut(Out):
+    id: str
+    tender_id: str
+    objector_org_id: str
+    text: str
+    raised_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+class OpeningOut(BaseModel):
+    tender_id: str
+    status: TenderStatus
+    phase: str | None
+    opened_at: datetime | None
+    decrypt_until: datetime | None
+    custodian_until: datetime | None
+    results_at: datetime | None
+    concluded_at: datetime | None
+    sections: list[dict[str, Any]]
+    bids: list[dict[str, Any]]
+    objections: list[dict[str, Any]]
+    record: dict[str, Any] | None
+    record_signature: dict[str, Any] | None
+
+
+class TransferIn(In):
+    bidder_credit_code: Annotated[str, Field(min_length=18, max_length=18)]
+    amount: MoneyIn
+    payer_account_name: Str200
+    payer_account_number: Str64
+    payer_bank: Str200
+    reference: Str100
+    paid_at: AwareDatetime
+
+
+class GuaranteeIn(In):
+    document: dict[str, Any] = Field(description="The guarantee (format sunbid-guarantee/1), as the issuer signed it")
+    signature: dict[str, Any] = Field(description="The issuer's detached signature (sunbid-signature/1)")
+
+
+class RefundIn(In):
+    reference: Str100
+
+
+class DepositOut(Out):
+    id: str
+    tender_id: str
+    section_id: str
+    bidder_org_id: str
+    kind: DepositKind
+    amount: MoneyOut
+    status: DepositStatus
+    recorded_at: datetime
+    payer_account_name: str | None
+    payer_bank: str | None
+    reference: str | None
+    issuer_name: str | None
+    valid_until: datetime | None
+    refund_due_at: datetime | None
+    refund_reason: str | None
+    refunded_at: datetime | None
+    retained_reason: str | None
+
+
+class PlatformCertificateOut(BaseModel):
+    certificate: str = Field(description="PEM of the certificate that signs receipts and opening records")
+    root: str = Field(description="PEM of the root to trust for it")
 
 
 # ---------------------------------------------------------------------------- feed, rules, clock

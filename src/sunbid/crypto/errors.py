@@ -65,6 +65,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "签名证书与签名私钥不匹配",
         "The signer's certificate does not match the signing key",
     ),
+    "envelope_malformed": (
+        "投标文件未按要求加密封装（数字信封格式错误）",
+        "The bid is not sealed as required (the envelope is malformed)",
+    ),
+    "bid_manifest_invalid": ("解密后的投标文件清单不符合要求", "The decrypted bid's manifest is not valid"),
+    "threshold_invalid": ("门限参数或密钥份额不合要求", "The threshold parameters or key shares are not valid"),
+    "threshold_not_met": ("密钥份额不足门限，无法恢复密钥", "Too few key shares to recover the key"),
+    "share_invalid": (
+        "密钥份额与投标文件中的承诺值不符",
+        "The key share does not match the commitment in the envelope",
+    ),
     "ca_invalid": ("CA 目录不完整或已损坏", "The CA directory is incomplete or damaged"),
     "ca_exists": ("该目录中已有 CA", "There is already a CA in this directory"),
     "ca_serial_unknown": ("CA 未签发该序列号的证书", "The CA issued no certificate with this serial number"),

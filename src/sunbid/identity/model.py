@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sunbid.kernel.context import Actor, Role
 
@@ -15,7 +16,26 @@ class Organisation:
     credit_code: str  # 统一社会信用代码
     address: str
     created_at: datetime
-    legal_representative: str = ""
+    legal_representative: str = ""  # 法定代表人（单位负责人）
+    credit_grade: str | None = None  # 信用等级 A-D, set by a supervisor from the credit records
+
+
+class RelationKind(StrEnum):
+    CONTROLS = "controls"  # 控股
+    MANAGES = "manages"  # 管理关系
+
+
+@dataclass
+class OrganisationRelation:
+    """A control or management relationship between market entities (条例 第三十四条)."""
+
+    id: str
+    parent_org_id: str
+    child_org_id: str
+    kind: RelationKind
+    source: str  # where it is recorded, e.g. the business registry
+    recorded_at: datetime
+    recorded_by: str | None
 
 
 @dataclass

@@ -36,6 +36,17 @@ class Action(StrEnum):
     EVENTS_READ_ALL = "events.read_all"
     CLOCK_ADVANCE = "clock.advance"
     SCHEDULER_RUN = "scheduler.run"
+    BID_SUBMIT = "bid.submit"
+    BID_READ = "bid.read"
+    BID_EVIDENCE_READ = "bid.evidence_read"
+    OPENING_READ = "opening.read"
+    OPENING_OBJECT = "opening.object"
+    CUSTODIAN_ACT = "custodian.act"
+    DEPOSIT_BANK = "deposit.bank"
+    DEPOSIT_GUARANTEE = "deposit.guarantee"
+    DEPOSIT_READ = "deposit.read"
+    CREDIT_GRADE_SET = "credit_grade.set"
+    ORG_RELATION_MANAGE = "org_relation.manage"
 
 
 def _logged_in(actor: Actor) -> bool:
@@ -93,6 +104,70 @@ def _objection_read(actor: Actor, res: Any) -> bool:
     )
 
 
+#: Tender states in which bids exist for others to see: the deadline has passed (法 第二十二条).
+_AFTER_DEADLINE = ("bidding_closed", "opening", "opened", "failed", "terminated")
+
+
+def _bid_submit(actor: Actor, tender: Any) -> bool:
+    """Bidders, but not the tenderer or its agency (条例 第十三条, 第三十四条); in an invited
+    tender only the invitees (法 第十七条)."""
+    if actor.role is not Role.BIDDER or actor.org_id is None:
+        return False
+    if actor.org_id in (tender.tenderer_org_id, tender.agency_org_id):
+        return False
+    return tender.method != "invited" or actor.org_id in tender.invitee_org_ids
+
+
+def _in_bid(actor: Actor, bid: Any) -> bool:
+    return actor.org_id is not None and (actor.org_id == bid.bidder_org_id or actor.org_id in bid.member_org_ids)
+
+
+def _bid_read(actor: Actor, res: Any) -> bool:
+    """Before the deadline, a bid is seen by its own bidder only: not by the tenderer, the agency,
+    administrators or supervisors (法 第二十二条, 电子办法 第二十一条). After it, also by the
+    tender's managers and oversight."""
+    tender, bid = res
+    if _in_bid(actor, bid):
+        return True
+    return tender.status in _AFTER_DEADLINE and (_manages_tender(actor, tender) or actor.role in OVERSIGHT)
+
+
+def _evidence_read(actor: Actor, tender: Any) -> bool:
+    """Submission evidence (条例 第四十条 signals): supervisors and auditors, after the deadline."""
+    return actor.role in OVERSIGHT and tender.status in _AFTER_DEADLINE
+
+
+def _opening_read(actor: Actor, res: Any) -> bool:
+    """The concluded record is public (电子办法 第三十二条); during the opening, the tender's
+    managers, oversight and the bidders whose bids are in it."""
+    tender, bidder_org_ids = res
+    if tender.status == "opened":
+        return True
+    if tender.status not in ("opening", "failed", "terminated"):
+        return False
+    return _manages_tender(actor, tender) or actor.role in OVERSIGHT or actor.org_id in bidder_org_ids
+
+
+def _opening_object(actor: Actor, res: Any) -> bool:
+    tender, bidder_org_ids = res
+    return actor.role is Role.BIDDER and actor.org_id in bidder_org_ids and tender.status == "opening"
+
+
+def _custodian(actor: Actor, custodian_user_ids: Any) -> bool:
+    return actor.user_id is not None and actor.user_id in custodian_user_ids
+
+
+def _deposit_read(actor: Actor, res: Any) -> bool:
+    """Like bids: the bidder's own at any time; the bank interface records them; managers and
+    oversight only after the deadline."""
+    tender, deposit = res
+    if actor.org_id is not None and actor.org_id == deposit.bidder_org_id:
+        return True
+    return tender.status in _AFTER_DEADLINE and (
+        _manages_tender(actor, tender) or actor.role in OVERSIGHT or actor.role is Role.ADMINISTRATOR
+    )
+
+
 _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.ORG_CREATE: _role(Role.ADMINISTRATOR),
     Action.ORG_LIST: _role(Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR),
@@ -111,10 +186,21 @@ _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.EVENTS_READ_ALL: _role(Role.SUPERVISOR, Role.AUDITOR),
     Action.CLOCK_ADVANCE: _role(Role.ADMINISTRATOR),
     Action.SCHEDULER_RUN: _role(Role.ADMINISTRATOR),
+    Action.BID_SUBMIT: _bid_submit,
+    Action.BID_READ: _bid_read,
+    Action.BID_EVIDENCE_READ: _evidence_read,
+    Action.OPENING_READ: _opening_read,
+    Action.OPENING_OBJECT: _opening_object,
+    Action.CUSTODIAN_ACT: _custodian,
+    Action.DEPOSIT_BANK: _role(Role.ADMINISTRATOR),
+    Action.DEPOSIT_GUARANTEE: lambda actor, _r: actor.role is Role.BIDDER and actor.org_id is not None,
+    Action.DEPOSIT_READ: _deposit_read,
+    Action.CREDIT_GRADE_SET: _role(Role.SUPERVISOR),
+    Action.ORG_RELATION_MANAGE: _role(Role.ADMINISTRATOR, Role.SUPERVISOR),
 }
 
 #: Actions the public may attempt without logging in (reads of public objects).
-_PUBLIC_ACTIONS = frozenset({Action.PLAN_READ, Action.TENDER_READ})
+_PUBLIC_ACTIONS = frozenset({Action.PLAN_READ, Action.TENDER_READ, Action.OPENING_READ})
 
 
 def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:

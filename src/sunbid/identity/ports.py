@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sunbid.identity.model import ApiToken, Organisation, Session, User
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.kernel.ports import Transaction
 
 
@@ -13,6 +13,8 @@ class OrganisationRepository(Protocol):
     def get(self, org_id: str, *, for_update: bool = False) -> Organisation | None: ...
     def by_credit_code(self, code: str) -> Organisation | None: ...
     def page(self, *, after: str | None, limit: int) -> list[Organisation]: ...
+    def add_relation(self, relation: OrganisationRelation) -> None: ...
+    def relations(self, org_ids: list[str]) -> list[OrganisationRelation]: ...
 
 
 class UserRepository(Protocol):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sunbid.identity import passwords
 from sunbid.identity.credit_code import validate_credit_code
-from sunbid.identity.model import ApiToken, Organisation, Session, User
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, RelationKind, Session, User
 from sunbid.identity.policy import Action, authorize
 from sunbid.identity.ports import IdentityUnitOfWork
 from sunbid.kernel.context import Actor, Context, Role
@@ -264,3 +264,88 @@ def list_users(uow: IdentityUnitOfWork, ctx: Context, after: str | None, limit: 
     authorize(ctx.actor, Action.USER_LIST)
     with uow:
         return page_of(uow.users.page(after=after, limit=limit), limit, lambda u: u.id)
+
+
+# ---------------------------------------------------------------------------- the registry
+CREDIT_GRADES = ("A", "B", "C", "D")
+
+
+def set_credit_grade(
+    uow: IdentityUnitOfWork, ctx: Context, org_id: str, grade: str | None, reason: str
+) -> Organisation:
+    """A supervisor sets an organisation's credit grade (信用等级) from its credit records."""
+    authorize(ctx.actor, Action.CREDIT_GRADE_SET)
+    if grade is not None and grade not in CREDIT_GRADES:
+        raise DomainError(
+            "credit_grade_invalid",
+            f"信用等级须为 {'、'.join(CREDIT_GRADES)} 之一",
+            f"A credit grade is one of {', '.join(CREDIT_GRADES)}",
+        )
+    if not reason.strip():
+        raise DomainError("reason_required", "须说明理由", "A reason is required")
+    with uow:
+        org = uow.organisations.get(org_id, for_update=True)
+        if org is None:
+            raise not_found("organisation", org_id)
+        old, org.credit_grade = org.credit_grade, grade
+        uow.emit(
+            _event(
+                ctx,
+                "CreditGradeSet",
+                "organisation",
+                org.id,
+                public=True,
+                old=old,
+                new=grade,
+                reason=reason.strip(),
+            )
+        )
+        uow.commit()
+    return org
+
+
+def add_relation(
+    uow: IdentityUnitOfWork, ctx: Context, parent_org_id: str, child_org_id: str, kind: RelationKind, source: str
+) -> OrganisationRelation:
+    """Record that one organisation controls or manages another (条例 第三十四条)."""
+    authorize(ctx.actor, Action.ORG_RELATION_MANAGE)
+    if parent_org_id == child_org_id:
+        raise DomainError("relation_to_itself", "单位不能与自身存在关联关系", "An organisation cannot relate to itself")
+    if not source.strip():
+        raise DomainError("relation_source_required", "须注明关联关系的来源", "Say where the relationship is recorded")
+    with uow:
+        for org_id in (parent_org_id, child_org_id):
+            if uow.organisations.get(org_id) is None:
+                raise not_found("organisation", org_id)
+        now = ctx.clock.now()
+        relation = OrganisationRelation(
+            id=new_id("orr", now),
+            parent_org_id=parent_org_id,
+            child_org_id=child_org_id,
+            kind=kind,
+            source=source.strip(),
+            recorded_at=now,
+            recorded_by=ctx.actor.user_id,
+        )
+        uow.organisations.add_relation(relation)
+        uow.emit(
+            _event(
+                ctx,
+                "OrganisationRelationRecorded",
+                "organisation",
+                parent_org_id,
+                public=True,
+                relation_id=relation.id,
+                child_org_id=child_org_id,
+                kind=str(kind),
+            )
+        )
+        uow.commit()
+    return relation
+
+
+def relations_of(uow: IdentityUnitOfWork, ctx: Context, org_id: str) -> list[OrganisationRelation]:
+    with uow:
+        if uow.organisations.get(org_id) is None:
+            raise not_found("organisation", org_id)
+        return uow.organisations.relations([org_id])

@@ -12,7 +12,8 @@ jurisdiction overrides values (and must then give its own citation) in a TOML fi
     citation = "宁发改法规字〔2022〕519号"
 
 ``certainty`` follows the reference: ``verified`` (read in the official text), ``secondary``
-(read in a transcription) or ``unverified``.
+(read in a transcription) or ``unverified``; ``platform`` marks this platform's reading where
+the text gives no number (each such reading has an ADR).
 """
 
 from __future__ import annotations
@@ -164,6 +165,38 @@ _DEFAULTS: tuple[Rule, ...] = (
         "撤回投标文件后退还投标保证金期限",
         "Deposit refunded within this many days of a withdrawal",
         f"{REGS}第三十五条",
+    ),
+    Rule(
+        "deposit_refund_after_failure_days",
+        5,
+        "days",
+        "标段流标或终止招标后退还投标保证金期限（法规规定“及时退还”，本平台按5日执行）",
+        "Deposits refunded within this many days of a failed section or a terminated tender "
+        "(the regulation says 'promptly'; this platform reads it as 5 days)",
+        f"{REGS}第三十一条",
+        "platform",
+    ),
+    Rule(
+        "deposit_retain_decision_days",
+        5,
+        "days",
+        "投标被视为撤销后，招标人决定是否不予退还保证金的期限，逾期应退还",
+        "Days the tenderer has to decide to keep the deposit of a revoked bid; after that it is refunded",
+        f"{REGS}第三十五条",
+        "platform",
+    ),
+    *(
+        Rule(
+            f"deposit_ratio_credit_{grade}",
+            Decimal("1.00"),
+            "ratio",
+            f"信用等级为{grade.upper()}的投标人应缴投标保证金比例（由地方信用管理规定设定，默认全额）",
+            f"Share of the deposit a bidder of credit grade {grade.upper()} pays (set by the jurisdiction; "
+            "the whole deposit by default)",
+            f"{REGS}第二十六条",
+            "platform",
+        )
+        for grade in ("a", "b", "c", "d")
     ),
     Rule(
         "deposit_refund_after_contract_days",

@@ -40,55 +40,28 @@ class DirectoryBlobStore:
             raise NotFound("blob_not_found", "文件不存在", "No such file", sha256=sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def _start(self) -> tuple[BinaryIO, str]:
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
-        return os.fdopen(fd, "wb"), tmp
-
-    def _finish(self, fh: BinaryIO, tmp: str, digest: hashlib._Hash, size: int) -> BlobRef:
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        sha = digest.hexdigest()
-        dest = self._path(sha)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
-        directory = os.open(dest.parent, os.O_RDONLY)
-        try:  # the rename itself must survive a power cut before the database row points at it
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        return BlobRef(sha, size)
+    def writer(self, max_size: int | None = None) -> BlobWriter:
+        """A blob written piece by piece: ``write``, then ``commit`` (or ``abort``)."""
+        return BlobWriter(self, max_size)
 
     def put_chunks(self, chunks: Iterable[bytes], max_size: int | None = None) -> BlobRef:
-        fh, tmp = self._start()
-        digest, size = hashlib.sha256(), 0
+        writer = self.writer(max_size)
         try:
             for chunk in chunks:
-                size += len(chunk)
-                if max_size is not None and size > max_size:
-                    raise _too_large(max_size)
-                digest.update(chunk)
-                fh.write(chunk)
-            return self._finish(fh, tmp, digest, size)
+                writer.write(chunk)
+            return writer.commit()
         except BaseException:
-            fh.close()
-            Path(tmp).unlink(missing_ok=True)
+            writer.abort()
             raise
 
     async def put_stream(self, chunks: AsyncIterator[bytes], max_size: int | None = None) -> BlobRef:
-        fh, tmp = self._start()
-        digest, size = hashlib.sha256(), 0
+        writer = self.writer(max_size)
         try:
             async for chunk in chunks:
-                size += len(chunk)
-                if max_size is not None and size > max_size:
-                    raise _too_large(max_size)
-                digest.update(chunk)
-                fh.write(chunk)
-            return self._finish(fh, tmp, digest, size)
+                writer.write(chunk)
+            return writer.commit()
         except BaseException:
-            fh.close()
-            Path(tmp).unlink(missing_ok=True)
+            writer.abort()
             raise
 
     def put_file(self, fh: BinaryIO) -> BlobRef:
@@ -110,6 +83,45 @@ class DirectoryBlobStore:
         with self.open(sha256) as fh:
             while chunk := fh.read(CHUNK):
                 yield chunk
+
+
+class BlobWriter:
+    """A temporary file in ``tmp/`` until ``commit`` hashes it into place (after an fsync of the
+    file and of its directory), so a reader never sees a partial blob and a crash leaves only a
+    temporary file."""
+
+    def __init__(self, store: DirectoryBlobStore, max_size: int | None) -> None:
+        fd, self._tmp = tempfile.mkstemp(dir=store.root / "tmp")
+        self._fh: BinaryIO = os.fdopen(fd, "wb")
+        self._store, self._max = store, max_size
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._max is not None and self.size > self._max:
+            raise _too_large(self._max)
+        self._digest.update(chunk)
+        self._fh.write(chunk)
+
+    def commit(self) -> BlobRef:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        sha = self._digest.hexdigest()
+        dest = self._store._path(sha)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._tmp, dest)
+        directory = os.open(dest.parent, os.O_RDONLY)
+        try:  # the rename itself must survive a power cut before the database row points at it
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return BlobRef(sha, self.size)
+
+    def abort(self) -> None:
+        self._fh.close()
+        Path(self._tmp).unlink(missing_ok=True)
 
 
 def _too_large(limit: int) -> BlobTooLarge:

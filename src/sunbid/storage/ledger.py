@@ -164,6 +164,21 @@ def entry_rows(
     yield from conn.execute(stmt)
 
 
+def first_positions(conn: Conn, subject_ids: Sequence[str]) -> dict[str, int]:
+    """The sequence number of the first entry about each subject (from the subject index)."""
+    out: dict[str, int] = {}
+    unique = list(dict.fromkeys(subject_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        stmt = (
+            sa.select(ledger_entries.c.subject_id, sa.func.min(ledger_entries.c.seq))
+            .where(ledger_entries.c.subject_id.in_(chunk))
+            .group_by(ledger_entries.c.subject_id)
+        )
+        out.update({str(subject): int(seq) for subject, seq in conn.execute(stmt)})
+    return out
+
+
 def entry_json(row: Any) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(row.body)
     return body

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry, relationship
 
-from sunbid.identity.model import ApiToken, Organisation, Session, User
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.storage import tables as t
+from sunbid.tendering.bid_model import Bid, BidSubmission, CustodianShare, Deposit, OpeningObjection, SealedStatement
 from sunbid.tendering.model import (
     Clarification,
     Objection,
@@ -27,6 +28,7 @@ def start_mappers() -> None:
     _started = True
     m = mapper_registry.map_imperatively
     m(Organisation, t.organisations)
+    m(OrganisationRelation, t.organisation_relations)
     m(User, t.users)
     m(Session, t.sessions)
     m(ApiToken, t.api_tokens)
@@ -62,3 +64,20 @@ def start_mappers() -> None:
             ),
         },
     )
+    m(BidSubmission, t.bid_submissions)
+    m(CustodianShare, t.custodian_shares)
+    m(
+        Bid,
+        t.bids,
+        properties={
+            "submissions": relationship(
+                BidSubmission, order_by=t.bid_submissions.c.number, cascade="all, delete-orphan", lazy="selectin"
+            ),
+            "shares": relationship(
+                CustodianShare, order_by=t.custodian_shares.c.index, cascade="all, delete-orphan", lazy="selectin"
+            ),
+        },
+    )
+    m(Deposit, t.deposits)
+    m(OpeningObjection, t.opening_objections)
+    m(SealedStatement, t.sealed_statements)

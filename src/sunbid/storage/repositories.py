@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from sunbid.identity.model import ApiToken, Organisation, Session, User
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.kernel.query import Scope
 from sunbid.storage import tables as t
+from sunbid.tendering.bid_model import Bid, BidSubmission, Deposit, DepositStatus, OpeningObjection, SealedStatement
 from sunbid.tendering.model import PlanStatus, Tender, TenderPlan, TenderStatus
 
 T = TypeVar("T")
@@ -50,6 +52,19 @@ class OrganisationRepository(_AllRows[Organisation]):
 
     def by_credit_code(self, code: str) -> Organisation | None:
         return self.session.scalars(sa.select(Organisation).where(t.organisations.c.credit_code == code)).first()
+
+    def add_relation(self, relation: OrganisationRelation) -> None:
+        self.session.add(relation)
+
+    def relations(self, org_ids: list[str]) -> list[OrganisationRelation]:
+        """Relations with any of ``org_ids`` on either side."""
+        rel = t.organisation_relations
+        stmt = (
+            sa.select(OrganisationRelation)
+            .where(sa.or_(rel.c.parent_org_id.in_(org_ids), rel.c.child_org_id.in_(org_ids)))
+            .order_by(rel.c.id)
+        )
+        return list(self.session.scalars(stmt))
 
 
 class UserRepository(_AllRows[User]):
@@ -106,6 +121,10 @@ class PlanRepository(SqlRepository[TenderPlan]):
         return self._page(stmt, after, limit)
 
 
+#: Tenders time can still act on: bidding, its close, and the opening's windows.
+ACTIVE = (TenderStatus.ANNOUNCED, TenderStatus.SUSPENDED, TenderStatus.BIDDING_CLOSED, TenderStatus.OPENING)
+
+
 class TenderRepository(SqlRepository[Tender]):
     model, table = Tender, t.tenders
     PUBLIC = tuple(s.value for s in TenderStatus if s not in (TenderStatus.DRAFT, TenderStatus.CANCELLED))
@@ -124,6 +143,70 @@ class TenderRepository(SqlRepository[Tender]):
         return self._page(stmt, after, limit)
 
     def active_ids(self) -> list[str]:
-        active = (TenderStatus.ANNOUNCED.value, TenderStatus.SUSPENDED.value)
+        active = tuple(s.value for s in ACTIVE)
         stmt = sa.select(self.table.c.id).where(self.table.c.status.in_(active)).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+class BidRepository(SqlRepository[Bid]):
+    model, table = Bid, t.bids
+
+    def for_tender(self, tender_id: str) -> list[Bid]:
+        stmt = sa.select(Bid).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def of_bidder(self, section_id: str, org_id: str) -> Bid | None:
+        stmt = sa.select(Bid).where(self.table.c.section_id == section_id, self.table.c.bidder_org_id == org_id)
+        return self.session.scalars(stmt).first()
+
+    def envelope_seen(self, envelope_id: str) -> bool:
+        stmt = sa.select(t.bid_submissions.c.id).where(t.bid_submissions.c.envelope_id == envelope_id)
+        return self.session.execute(stmt).first() is not None
+
+    def submission(self, submission_id: str) -> BidSubmission | None:
+        return self.session.get(BidSubmission, submission_id)
+
+
+class DepositRepository(SqlRepository[Deposit]):
+    model, table = Deposit, t.deposits
+
+    def for_tender(self, tender_id: str) -> list[Deposit]:
+        stmt = sa.select(Deposit).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def of_bidder(self, section_id: str, org_id: str) -> list[Deposit]:
+        stmt = (
+            sa.select(Deposit)
+            .where(self.table.c.section_id == section_id, self.table.c.bidder_org_id == org_id)
+            .order_by(self.table.c.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def refunds_overdue(self, now: datetime) -> list[Deposit]:
+        c = self.table.c
+        stmt = (
+            sa.select(Deposit)
+            .where(
+                c.status == DepositStatus.REFUND_DUE.value,
+                c.refund_due_at < now,
+                c.refund_overdue_flagged_at.is_(None),
+            )
+            .order_by(c.id)
+        )
+        return list(self.session.scalars(stmt))
+
+
+class OpeningObjectionRepository(SqlRepository[OpeningObjection]):
+    model, table = OpeningObjection, t.opening_objections
+
+    def for_tender(self, tender_id: str) -> list[OpeningObjection]:
+        stmt = sa.select(OpeningObjection).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+class SealedStatementRepository(SqlRepository[SealedStatement]):
+    model, table = SealedStatement, t.sealed_statements
+
+    def for_tender(self, tender_id: str) -> list[SealedStatement]:
+        stmt = sa.select(SealedStatement).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
         return list(self.session.scalars(stmt))

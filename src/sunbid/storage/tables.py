@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sunbid.identity.model import RelationKind
 from sunbid.kernel.context import Role
 from sunbid.storage.types import Money, UTCDateTime
+from sunbid.tendering.bid_model import BidStatus, DepositKind, DepositStatus, OpenedBy, SubmissionStatus
 from sunbid.tendering.model import (
     Category,
     DocumentKind,
@@ -43,6 +45,19 @@ organisations = sa.Table(
     sa.Column("address", sa.String(300), nullable=False),
     sa.Column("legal_representative", sa.String(100), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("credit_grade", sa.String(2), nullable=True),
+)
+
+organisation_relations = sa.Table(
+    "organisation_relations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("parent_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("child_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(RelationKind), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
 )
 
 users = sa.Table(
@@ -153,6 +168,17 @@ tenders = sa.Table(
     sa.Column("end_reason", sa.Text, nullable=True),
     sa.Column("announcement_signature", sa.JSON, nullable=True),
     sa.Column("announcement_signer", sa.String(500), nullable=True),
+    sa.Column("sealing", sa.JSON, nullable=True),
+    sa.Column("opening_started_at", UTCDateTime, nullable=True),
+    sa.Column("decrypt_until", UTCDateTime, nullable=True),
+    sa.Column("decryption_ended_at", UTCDateTime, nullable=True),
+    sa.Column("custodian_until", UTCDateTime, nullable=True),
+    sa.Column("custodians_ended_at", UTCDateTime, nullable=True),
+    sa.Column("results_at", UTCDateTime, nullable=True),
+    sa.Column("concluded_at", UTCDateTime, nullable=True),
+    sa.Column("opening_record", sa.JSON, nullable=True),
+    sa.Column("opening_record_signature", sa.JSON, nullable=True),
+    sa.Column("retender_of", ID, nullable=True),
 )
 
 sections = sa.Table(
@@ -167,6 +193,8 @@ sections = sa.Table(
     sa.Column("estimated_price", Money, nullable=False),
     sa.Column("max_bid_price", Money, nullable=False),
     sa.Column("bid_deposit", Money, nullable=False),
+    sa.Column("bids_at_deadline", sa.Integer, nullable=True),
+    sa.Column("failed", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 tender_documents = sa.Table(
@@ -216,6 +244,125 @@ objections = sa.Table(
     sa.Column("answer", sa.Text, nullable=True),
     sa.Column("answered_at", UTCDateTime, nullable=True),
     sa.Column("overdue_flagged_at", UTCDateTime, nullable=True),
+)
+
+# ---------------------------------------------------------------------------- bids, deposits, the opening
+bids = sa.Table(
+    "bids",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("section_id", ID, sa.ForeignKey("sections.id"), nullable=False),
+    sa.Column("bidder_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(BidStatus), nullable=False),
+    sa.Column("consortium", sa.JSON, nullable=False),
+    sa.Column("withdrawn_at", UTCDateTime, nullable=True),
+    sa.Column("content_key", sa.String(128), nullable=True),
+    sa.Column("opened_by", _enum(OpenedBy), nullable=True),
+    sa.Column("opened_at", UTCDateTime, nullable=True),
+    sa.Column("decryption_attempts", sa.Integer, nullable=False),
+    sa.Column("form", sa.JSON, nullable=True),
+    sa.Column("files", sa.JSON, nullable=True),
+    sa.Column("failure", sa.String(100), nullable=True),
+    sa.Column("invalid_grounds", sa.JSON, nullable=False),
+    sa.UniqueConstraint("section_id", "bidder_org_id", name="uq_bids_section_bidder"),
+)
+
+bid_submissions = sa.Table(
+    "bid_submissions",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("bid_id", ID, sa.ForeignKey("bids.id"), nullable=False, index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("envelope_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("blob_sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("suite", sa.String(16), nullable=False),
+    sa.Column("header", sa.Text, nullable=False),
+    sa.Column("header_digest", sa.String(128), nullable=False),
+    sa.Column("ciphertext_digest", sa.String(128), nullable=False, unique=True),
+    sa.Column("frames", sa.Integer, nullable=False),
+    sa.Column("seal_statement", sa.JSON, nullable=False),
+    sa.Column("seal_signature", sa.JSON, nullable=False),
+    sa.Column("signer_subject", sa.String(500), nullable=False),
+    sa.Column("signer_certificate_sha256", sa.String(64), nullable=False),
+    sa.Column("encryption_certificate_sha256", sa.String(64), nullable=False),
+    sa.Column("client", sa.JSON, nullable=False),
+    sa.Column("address", sa.String(64), nullable=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("status", _enum(SubmissionStatus), nullable=False),
+    sa.Column("ledger_seq", sa.BigInteger, nullable=True),
+    sa.Column("receipt", sa.JSON, nullable=True),
+    sa.UniqueConstraint("bid_id", "number", name="uq_bid_submissions_bid_number"),
+)
+
+custodian_shares = sa.Table(
+    "custodian_shares",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("bid_id", ID, sa.ForeignKey("bids.id"), nullable=False, index=True),
+    sa.Column("index", sa.Integer, nullable=False),
+    sa.Column("share", sa.String(256), nullable=False),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("bid_id", "index", name="uq_custodian_shares_bid_index"),
+)
+
+deposits = sa.Table(
+    "deposits",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("section_id", ID, sa.ForeignKey("sections.id"), nullable=False),
+    sa.Column("bidder_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(DepositKind), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
+    sa.Column("status", _enum(DepositStatus), nullable=False, index=True),
+    sa.Column("payer_account_name", sa.String(200), nullable=True),
+    sa.Column("payer_account_number", sa.String(64), nullable=True),
+    sa.Column("payer_bank", sa.String(200), nullable=True),
+    sa.Column("reference", sa.String(100), nullable=True),
+    sa.Column("paid_at", UTCDateTime, nullable=True),
+    sa.Column("issuer_name", sa.String(200), nullable=True),
+    sa.Column("issuer_credit_code", sa.String(18), nullable=True),
+    sa.Column("valid_until", UTCDateTime, nullable=True),
+    sa.Column("guarantee", sa.JSON, nullable=True),
+    sa.Column("refund_due_at", UTCDateTime, nullable=True),
+    sa.Column("refund_reason", sa.String(64), nullable=True),
+    sa.Column("refunded_at", UTCDateTime, nullable=True),
+    sa.Column("refund_overdue_flagged_at", UTCDateTime, nullable=True),
+    sa.Column("retained_reason", sa.Text, nullable=True),
+)
+
+opening_objections = sa.Table(
+    "opening_objections",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("objector_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("objector_user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("answered_by", ID, nullable=True),
+)
+
+sealed_statements = sa.Table(
+    "sealed_statements",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("statement", sa.JSON, nullable=False),
+    sa.Column("digest", sa.String(128), nullable=False),
+    sa.Column("digest_alg", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 # ---------------------------------------------------------------------------- the ledger

@@ -30,6 +30,10 @@ class SqlUnitOfWork:
     api_tokens: r.ApiTokenRepository
     plans: r.PlanRepository
     tenders: r.TenderRepository
+    bids: r.BidRepository
+    deposits: r.DepositRepository
+    opening_objections: r.OpeningObjectionRepository
+    sealed_statements: r.SealedStatementRepository
 
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
@@ -52,6 +56,10 @@ class SqlUnitOfWork:
         self.api_tokens = r.ApiTokenRepository(s)
         self.plans = r.PlanRepository(s)
         self.tenders = r.TenderRepository(s)
+        self.bids = r.BidRepository(s)
+        self.deposits = r.DepositRepository(s)
+        self.opening_objections = r.OpeningObjectionRepository(s)
+        self.sealed_statements = r.SealedStatementRepository(s)
         return self
 
     def __exit__(
@@ -82,3 +90,6 @@ class SqlUnitOfWork:
 
     def execute(self, stmt: Any) -> Any:
         return self.session.execute(stmt)
+
+    def ledger_positions(self, subject_ids: list[str]) -> dict[str, int]:
+        return ledger.first_positions(self.session, subject_ids)

@@ -84,6 +84,9 @@ class TenderStatus(StrEnum):
     ANNOUNCED = "announced"  # 招标公告已发布，接受投标
     SUSPENDED = "suspended"  # 异议答复前暂停招标投标活动（条例第二十二条）
     BIDDING_CLOSED = "bidding_closed"  # 投标截止
+    OPENING = "opening"  # 开标：投标人在线解密，结果公布，现场异议
+    OPENED = "opened"  # 开标结束，开标记录已签名公布
+    FAILED = "failed"  # 投标人少于3个，不得开标，依法重新招标（法第二十八条，条例第四十四条）
     CANCELLED = "cancelled"  # 公告发布前取消
     TERMINATED = "terminated"  # 公告发布后终止招标（条例第三十一条）
 
@@ -99,6 +102,17 @@ class TenderAction(StrEnum):
     CLOSE_BIDDING = "close_bidding"
     CANCEL = "cancel"
     TERMINATE = "terminate"
+    SET_SEALING = "set_sealing"
+    SUBMIT_BID = "submit_bid"
+    WITHDRAW_BID = "withdraw_bid"
+    START_OPENING = "start_opening"
+    FAIL = "fail"
+    DECRYPT_BID = "decrypt_bid"
+    SUBMIT_SHARE = "submit_share"
+    OBJECT_AT_OPENING = "object_at_opening"
+    ANSWER_OPENING_OBJECTION = "answer_opening_objection"
+    CONCLUDE_OPENING = "conclude_opening"
+    RETENDER = "retender"
 
 
 S, A = TenderStatus, TenderAction
@@ -109,6 +123,9 @@ TRANSITIONS: dict[tuple[TenderStatus, TenderAction], TenderStatus] = {
     (S.DRAFT, A.UPLOAD_DOCUMENT): S.DRAFT,
     (S.DRAFT, A.ANNOUNCE): S.ANNOUNCED,
     (S.DRAFT, A.CANCEL): S.CANCELLED,
+    (S.DRAFT, A.SET_SEALING): S.DRAFT,
+    (S.ANNOUNCED, A.SUBMIT_BID): S.ANNOUNCED,
+    (S.ANNOUNCED, A.WITHDRAW_BID): S.ANNOUNCED,
     (S.ANNOUNCED, A.UPLOAD_DOCUMENT): S.ANNOUNCED,
     (S.ANNOUNCED, A.CLARIFY): S.ANNOUNCED,
     (S.ANNOUNCED, A.RAISE_OBJECTION): S.SUSPENDED,
@@ -119,6 +136,16 @@ TRANSITIONS: dict[tuple[TenderStatus, TenderAction], TenderStatus] = {
     (S.SUSPENDED, A.RESUME): S.ANNOUNCED,
     (S.SUSPENDED, A.TERMINATE): S.TERMINATED,
     (S.BIDDING_CLOSED, A.TERMINATE): S.TERMINATED,
+    (S.BIDDING_CLOSED, A.START_OPENING): S.OPENING,
+    (S.BIDDING_CLOSED, A.FAIL): S.FAILED,
+    (S.OPENING, A.DECRYPT_BID): S.OPENING,
+    (S.OPENING, A.SUBMIT_SHARE): S.OPENING,
+    (S.OPENING, A.OBJECT_AT_OPENING): S.OPENING,
+    (S.OPENING, A.ANSWER_OPENING_OBJECTION): S.OPENING,
+    (S.OPENING, A.CONCLUDE_OPENING): S.OPENED,
+    (S.OPENING, A.TERMINATE): S.TERMINATED,
+    (S.OPENED, A.TERMINATE): S.TERMINATED,
+    (S.FAILED, A.RETENDER): S.FAILED,
 }
 
 
@@ -135,6 +162,8 @@ class Section:
     estimated_price: Decimal  # 估算价
     max_bid_price: Decimal  # 最高投标限价（条例第二十七条）
     bid_deposit: Decimal  # 投标保证金（条例第二十六条）
+    bids_at_deadline: int | None = None  # standing bids when bidding closed
+    failed: bool = False  # 投标人少于3个，本标段不开标（法第二十八条）
 
 
 class DocumentKind(StrEnum):
@@ -239,6 +268,17 @@ class Tender:
     end_reason: str | None = None
     announcement_signature: dict[str, Any] | None = None  # 招标人（代理机构）电子签名，电子办法 第四十条
     announcement_signer: str | None = None
+    sealing: dict[str, Any] | None = None  # SealingTerms as JSON: suites, windows, custodians
+    opening_started_at: datetime | None = None
+    decrypt_until: datetime | None = None
+    decryption_ended_at: datetime | None = None
+    custodian_until: datetime | None = None
+    custodians_ended_at: datetime | None = None
+    results_at: datetime | None = None  # every bid resolved: the record is shown, objections heard
+    concluded_at: datetime | None = None
+    opening_record: dict[str, Any] | None = None  # the concluded record, signed by the platform
+    opening_record_signature: dict[str, Any] | None = None
+    retender_of: str | None = None  # the failed tender this one tenders again
     sections: list[Section] = field(default_factory=list)
     documents: list[TenderDocument] = field(default_factory=list)
     clarifications: list[Clarification] = field(default_factory=list)
@@ -310,17 +350,35 @@ ANNOUNCEMENT_REQUIRED = (
 class DueAction(StrEnum):
     CLOSE_BIDDING = "close_bidding"
     FLAG_OVERDUE_OBJECTION = "flag_overdue_objection"
+    OPEN_BIDS = "open_bids"
+    END_DECRYPTION = "end_decryption"
+    END_CUSTODIANS = "end_custodians"
 
 
 def due_actions(tender: Tender, now: datetime) -> list[tuple[DueAction, str]]:
     """What time alone requires of ``tender`` at ``now``: a pure function, so repeatable.
 
     Bidding closes at the deadline only when no objection is pending (a suspended tender
-    does not run out its clock); an objection not answered in time is flagged once.
+    does not run out its clock), and the opening starts at once (法 第三十四条: the opening
+    is at the deadline). The decryption window, then the custodians' window, end on time.
+    An objection not answered in time is flagged once.
     """
     actions: list[tuple[DueAction, str]] = []
     if tender.status is TenderStatus.ANNOUNCED and now >= tender.bid_deadline:
         actions.append((DueAction.CLOSE_BIDDING, tender.id))
+        actions.append((DueAction.OPEN_BIDS, tender.id))
+    elif tender.status is TenderStatus.BIDDING_CLOSED:
+        actions.append((DueAction.OPEN_BIDS, tender.id))
+    elif tender.status is TenderStatus.OPENING:
+        if tender.decrypt_until and now >= tender.decrypt_until and tender.decryption_ended_at is None:
+            actions.append((DueAction.END_DECRYPTION, tender.id))
+        if (
+            tender.custodian_until
+            and now >= tender.custodian_until
+            and tender.custodians_ended_at is None
+            and tender.decryption_ended_at is not None
+        ):
+            actions.append((DueAction.END_CUSTODIANS, tender.id))
     for objection in tender.pending_objections():
         if now > objection.answer_due and objection.overdue_flagged_at is None:
             actions.append((DueAction.FLAG_OVERDUE_OBJECTION, objection.id))

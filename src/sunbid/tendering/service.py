@@ -20,6 +20,7 @@ from sunbid.kernel.ids import new_id
 from sunbid.kernel.ports import BlobRefLike
 from sunbid.kernel.query import Page, page_of
 from sunbid.tendering import rules as checks
+from sunbid.tendering.bid_model import DepositStatus
 from sunbid.tendering.model import (
     ANNOUNCEMENT_REQUIRED,
     PLAN_FIELDS,
@@ -837,6 +838,13 @@ def _end(
         public = tender.status is not TenderStatus.DRAFT
         tender.apply(action)
         tender.ended_at, tender.end_reason = ctx.clock.now(), reason.strip()
+        if action is TenderAction.TERMINATE:  # 条例 第三十一条: deposits are refunded promptly
+            for deposit in uow.deposits.for_tender(tender.id):
+                if deposit.status is DepositStatus.HELD:
+                    deposit.status, deposit.refund_reason = DepositStatus.REFUND_DUE, "tender_terminated"
+                    deposit.refund_due_at = ctx.clock.now() + timedelta(
+                        days=ctx.rules.days("deposit_refund_after_failure_days")
+                    )
         uow.emit(event_from(ctx, event, "tender", tender.id, public=public, reason=tender.end_reason))
         uow.commit()
     return tender
@@ -900,7 +908,7 @@ def run_due(uow: TenderingUnitOfWork, ctx: Context) -> list[tuple[str, str]]:
             if tender is None:
                 continue
             now = ctx.clock.now()
-            actions = due_actions(tender, now)
+            actions = [a for a in due_actions(tender, now) if a[0] in _SCHEDULED_HERE]
             for action, subject in actions:
                 if action is DueAction.CLOSE_BIDDING:
                     tender.apply(TenderAction.CLOSE_BIDDING)
@@ -933,3 +941,7 @@ def run_due(uow: TenderingUnitOfWork, ctx: Context) -> list[tuple[str, str]]:
             if actions:
                 uow.commit()
     return done
+
+
+#: The due actions this module applies; the opening's are in :mod:`sunbid.tendering.opening_service`.
+_SCHEDULED_HERE = (DueAction.CLOSE_BIDDING, DueAction.FLAG_OVERDUE_OBJECTION)

@@ -32,3 +32,31 @@ class SignatureCheck(Protocol):
     def verify(self, document: Any, signature: Mapping[str, Any], now: datetime) -> Signer:
         """Check a detached JSON signature of ``document``; raise a DomainError when it fails."""
         ...
+
+
+class SealCheck(Protocol):
+    """The trust store's checks of what a bidder's tool sends (电子招标投标办法 第二十六条)."""
+
+    def verify_seal(self, statement: Any, signature: Mapping[str, Any], now: datetime) -> Signer:
+        """The bidder's detached signature over the envelope's seal statement, with a signing
+        certificate from a trusted CA (digitalSignature)."""
+        ...
+
+    def check_encryption_certificate(self, der: bytes, now: datetime) -> Signer:
+        """A certificate that receives wrapped keys: trusted CA, valid, not revoked, and with
+        keyEncipherment (SM2) or keyAgreement (X25519)."""
+        ...
+
+
+class PlatformSigner(Protocol):
+    """The platform's own electronic signature, for receipts (回执) and opening records."""
+
+    def sign(self, document: Any, now: datetime) -> dict[str, Any]: ...
+
+
+class GuaranteeVerifier(Protocol):
+    """Checks an electronic guarantee (电子保函) with its issuer. The default implementation
+    verifies the issuer's detached signature over the guarantee document against the trusted
+    CAs; other issuers' online checks plug in here."""
+
+    def verify(self, document: Mapping[str, Any], signature: Mapping[str, Any], now: datetime) -> Signer: ...

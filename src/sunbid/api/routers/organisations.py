@@ -9,11 +9,14 @@ from fastapi import APIRouter, Query, Request
 from sunbid.api import idempotency
 from sunbid.api.deps import Ctx, Idem, Plat, Uow
 from sunbid.api.schemas import (
+    CreditGradeIn,
     OrganisationIn,
     OrganisationOut,
     PageOut,
     RegistrationIn,
     RegistrationOut,
+    RelationIn,
+    RelationOut,
     UserIn,
     UserOut,
 )
@@ -91,3 +94,33 @@ def get_user(user_id: str, ctx: Ctx, uow: Uow) -> UserOut:
 
     authorize(ctx.actor, Action.TOKEN_MANAGE)
     return UserOut.model_validate(identity.get_user(uow, ctx, user_id))
+
+
+@router.put("/organisations/{org_id}/credit-grade", response_model=OrganisationOut)
+def set_credit_grade(org_id: str, body: CreditGradeIn, ctx: Ctx, uow: Uow) -> OrganisationOut:
+    """A supervisor sets the credit grade (信用等级), which may reduce the deposit the
+    jurisdiction's rules ask of the organisation."""
+    return OrganisationOut.model_validate(identity.set_credit_grade(uow, ctx, org_id, body.grade, body.reason))
+
+
+@router.post("/organisations/{org_id}/relations", response_model=RelationOut, status_code=201)
+def add_relation(org_id: str, body: RelationIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
+    """Record that this organisation controls or manages another (条例 第三十四条: such units may
+    not bid in the same section)."""
+    return idempotency.run(
+        p,
+        ctx,
+        idem,
+        "POST",
+        request.url.path,
+        201,
+        lambda: RelationOut.model_validate(
+            identity.add_relation(uow, ctx, org_id, body.child_org_id, body.kind, body.source)
+        ),
+    )
+
+
+@router.get("/organisations/{org_id}/relations", response_model=list[RelationOut])
+def list_relations(org_id: str, ctx: Ctx, uow: Uow) -> list[RelationOut]:
+    """Control and management relationships on record (public, like the registry)."""
+    return [RelationOut.model_validate(r) for r in identity.relations_of(uow, ctx, org_id)]

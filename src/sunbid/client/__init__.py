@@ -1,0 +1,1 @@
+"""Client libraries for the platform's API: the bid tool."""

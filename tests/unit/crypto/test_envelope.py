@@ -1,0 +1,259 @@
+"""Sealed-bid envelopes: sealing, scanning without a key, opening with one, and every refusal."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sunbid.crypto import envelope, shamir
+from sunbid.crypto.keys import PrivateKey
+from sunbid.crypto.suites import Suite
+from sunbid.crypto.x509 import Certificate
+
+from .conftest import CREDIT_CODE, NOW, RootCA, refused
+
+ENCRYPT = {"gm": frozenset({"keyEncipherment"}), "intl": frozenset({"keyAgreement"})}
+
+
+@dataclass
+class Identity:
+    signing_key: PrivateKey
+    signing_certificate: Certificate
+    encryption_key: PrivateKey
+    encryption_certificate: Certificate
+
+
+def identity(suite: Suite, ca: RootCA) -> Identity:
+    sign = suite.generate_signing_key()
+    enc = suite.generate_encryption_key()
+    return Identity(sign, ca.issue(sign), enc, ca.issue(enc, usage=ENCRYPT[suite.name]))
+
+
+def seal(suite: Suite, who: Identity, *, files: list[envelope.BidFile] | None = None, **kw: Any) -> bytes:
+    out = io.BytesIO()
+    envelope.seal(
+        out,
+        suite_name=suite.name,
+        tender_id="tnd_1",
+        section_id="sec_1",
+        bidder=envelope.Party(CREDIT_CODE, "某某建设有限公司"),
+        form={"price": "11800000.00", "duration_days": 540},
+        files=files if files is not None else [envelope.BidFile("商务标.pdf", data=b"%PDF-1.7 price 11800000")],
+        encryption_certificate=who.encryption_certificate,
+        signing_key=who.signing_key,
+        signing_certificate=who.signing_certificate,
+        now=NOW,
+        **kw,
+    )
+    return out.getvalue()
+
+
+def scan(data: bytes, piece: int = 7777) -> envelope.Scanned:
+    scanner = envelope.Scanner()
+    for i in range(0, len(data), piece):
+        scanner.feed(data[i : i + piece])
+    return scanner.finish()
+
+
+def open_with(data: bytes, key: bytes, **kw: Any) -> envelope.Opened:
+    return envelope.open_envelope(io.BytesIO(data), key, **kw)
+
+
+# ---------------------------------------------------------------------------- Shamir
+@pytest.mark.parametrize(("k", "n"), [(1, 1), (2, 3), (3, 5), (5, 5)])
+def test_any_k_of_n_shares_recover_the_secret(k: int, n: int) -> None:
+    secret = bytes(range(32))
+    shares = shamir.split(secret, k, n)
+    for chosen in itertools.combinations(shares, k):
+        assert shamir.combine(list(chosen), k) == secret
+
+
+def test_fewer_than_k_shares_are_refused() -> None:
+    shares = shamir.split(b"0123456789abcdef", 3, 5)
+    with refused("threshold_not_met"):
+        shamir.combine(shares[:2], 3)
+
+
+def test_k_minus_one_shares_are_consistent_with_every_secret() -> None:
+    """With k-1 shares every value of a byte of the secret is still possible (perfect secrecy)."""
+    shares = shamir.split(b"\x42", 2, 3)
+    x, y = shares[0][0], shares[0][1][0]
+    # for each candidate secret s there is a line through (0, s) and (x, y)
+    candidates = {shamir.combine([(x, bytes([y])), (255, bytes([b]))], 2) for b in range(256)}
+    assert len(candidates) == 256
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 3), (4, 3), (2, 256)])
+def test_impossible_thresholds_are_refused(k: int, n: int) -> None:
+    with refused("threshold_invalid"):
+        shamir.split(b"key", k, n)
+
+
+def test_a_repeated_share_index_is_refused() -> None:
+    shares = shamir.split(b"key", 2, 3)
+    with refused("threshold_invalid"):
+        shamir.combine([shares[0], shares[0]], 2)
+
+
+# ---------------------------------------------------------------------------- sealing and opening
+def test_a_sealed_bid_opens_with_the_key_the_bidder_unwraps(suite: Suite, ca: RootCA) -> None:
+    who = identity(suite, ca)
+    data = seal(suite, who)
+    scanned = scan(data)
+    key = envelope.unwrap_content_key(scanned.header, who.encryption_key)
+    opened = open_with(data, key)
+    assert opened.manifest["form"]["price"] == "11800000.00"
+    assert opened.manifest["files"][0]["name"] == "商务标.pdf"
+    assert scanned.trailer.statement == envelope.statement(scanned.header, scanned.ciphertext_digest, scanned.frames)
+
+
+def test_the_plaintext_is_nowhere_in_the_envelope(suite: Suite, ca: RootCA) -> None:
+    data = seal(suite, identity(suite, ca), files=[envelope.BidFile("a.txt", data=b"SECRET-PRICE-998877" * 100)])
+    assert b"SECRET-PRICE" not in data
+    assert b"11800000" not in data
+
+
+def test_a_bid_larger_than_one_chunk_streams_through_in_chunks(suite: Suite, ca: RootCA) -> None:
+    who = identity(suite, ca)
+    files = [envelope.BidFile("a.bin", data=bytes(range(256)) * 100), envelope.BidFile("empty.txt", data=b"")]
+    files.append(envelope.BidFile("b.bin", data=b"b" * 9000, part="technical"))
+    data = seal(suite, who, files=files, chunk_size=envelope.MIN_CHUNK)
+    scanned = scan(data, piece=1000)
+    assert scanned.frames > 5
+    received: dict[int, bytearray] = {}
+    opened = open_with(
+        data,
+        envelope.unwrap_content_key(scanned.header, who.encryption_key),
+        on_file=lambda i, _entry, chunk: received.setdefault(i, bytearray()).extend(chunk),
+    )
+    assert opened.frames == scanned.frames
+    assert bytes(received[0]) == bytes(range(256)) * 100
+    assert 1 not in received
+    assert bytes(received[2]) == b"b" * 9000
+
+
+def test_a_wrong_key_does_not_open(suite: Suite, ca: RootCA) -> None:
+    data = seal(suite, identity(suite, ca))
+    with refused("ciphertext_invalid"):
+        open_with(data, suite.new_content_key())
+
+
+def test_another_bidders_key_does_not_unwrap(suite: Suite, ca: RootCA) -> None:
+    data = seal(suite, identity(suite, ca))
+    with refused("key_unwrap_failed"):
+        envelope.unwrap_content_key(scan(data).header, identity(suite, ca).encryption_key)
+
+
+def _frames_region(data: bytes) -> tuple[int, int]:
+    (n,) = struct.unpack(">I", data[len(envelope.MAGIC) : len(envelope.MAGIC) + 4])
+    start = len(envelope.MAGIC) + 4 + n
+    end = start
+    while True:
+        flag, length = data[end], struct.unpack(">I", data[end + 1 : end + 5])[0]
+        end += 5 + length
+        if flag == 1:
+            return start, end
+
+
+def test_a_flipped_ciphertext_bit_is_caught_by_the_digest_and_by_the_key(suite: Suite, ca: RootCA) -> None:
+    who = identity(suite, ca)
+    data = bytearray(seal(suite, who))
+    key = envelope.unwrap_content_key(scan(bytes(data)).header, who.encryption_key)
+    start, _end = _frames_region(bytes(data))
+    data[start + 20] ^= 1
+    scanned = scan(bytes(data))
+    assert scanned.ciphertext_digest.hex() != scanned.trailer.statement["ciphertext_digest"]
+    with refused("ciphertext_invalid"):
+        open_with(bytes(data), key)
+
+
+def test_dropping_the_last_chunk_is_caught(suite: Suite, ca: RootCA) -> None:
+    who = identity(suite, ca)
+    data = seal(suite, who, files=[envelope.BidFile("a", data=b"x" * 10000)], chunk_size=envelope.MIN_CHUNK)
+    start, end = _frames_region(data)
+    frames, pos = [], start
+    while pos < end:
+        length = struct.unpack(">I", data[pos + 1 : pos + 5])[0]
+        frames.append(data[pos : pos + 5 + length])
+        pos += 5 + length
+    relabelled = b"\x01" + frames[-2][1:]  # the second-to-last chunk claims to be the last
+    cut = data[:start] + b"".join(frames[:-2]) + relabelled + data[end:]
+    with refused("ciphertext_invalid"):
+        open_with(cut, envelope.unwrap_content_key(scan(cut).header, who.encryption_key))
+
+
+def test_custodians_open_with_k_shares_and_not_with_fewer(suite: Suite, ca: RootCA) -> None:
+    who = identity(suite, ca)
+    keepers = [identity(suite, ca) for _ in range(3)]
+    data = seal(
+        suite,
+        who,
+        custodians=[envelope.Custodian(i + 1, k.encryption_certificate) for i, k in enumerate(keepers)],
+        threshold=2,
+    )
+    header = scan(data).header
+    shares = {i + 1: envelope.unwrap_share(header, i + 1, k.encryption_key) for i, k in enumerate(keepers)}
+    key = envelope.combine_shares(header, {1: shares[1], 3: shares[3]})
+    assert open_with(data, key).manifest["form"]["duration_days"] == 540
+    with refused("threshold_not_met"):
+        envelope.combine_shares(header, {2: shares[2]})
+    with refused("share_invalid"):
+        envelope.combine_shares(header, {1: shares[1], 2: bytes(len(shares[2]))})
+
+
+# ---------------------------------------------------------------------------- what the scanner refuses
+def test_an_unsealed_file_is_refused_as_not_sealed() -> None:
+    with refused("envelope_malformed") as info:
+        scan(b"%PDF-1.7 plain bid with the price in the clear" * 100)
+    assert "not sealed" in info.value.message_en
+
+
+def test_a_truncated_envelope_is_refused(suite: Suite, ca: RootCA) -> None:
+    data = seal(suite, identity(suite, ca))
+    for cut in (10, len(data) // 2, len(data) - 1):
+        with refused("envelope_malformed"):
+            scan(data[:cut])
+
+
+def test_bytes_after_the_trailer_are_refused(suite: Suite, ca: RootCA) -> None:
+    with refused("envelope_malformed"):
+        scan(seal(suite, identity(suite, ca)) + b"x")
+
+
+def test_a_header_that_is_not_canonical_is_refused(suite: Suite, ca: RootCA) -> None:
+    data = seal(suite, identity(suite, ca))
+    (n,) = struct.unpack(">I", data[len(envelope.MAGIC) : len(envelope.MAGIC) + 4])
+    raw = data[len(envelope.MAGIC) + 4 : len(envelope.MAGIC) + 4 + n]
+    spaced = json.dumps(json.loads(raw), indent=1).encode()
+    forged = envelope.MAGIC + struct.pack(">I", len(spaced)) + spaced + data[len(envelope.MAGIC) + 4 + n :]
+    with refused("envelope_malformed"):
+        scan(forged)
+
+
+def test_plaintext_dressed_as_an_envelope_is_flagged_because_it_compresses(suite: Suite, ca: RootCA) -> None:
+    data = seal(suite, identity(suite, ca), files=[envelope.BidFile("a", data=bytes(5000))])
+    start, end = _frames_region(data)
+    length = struct.unpack(">I", data[start + 1 : start + 5])[0]
+    plain = b"\x01" + struct.pack(">I", length) + b"The price is 11800000 yuan. " * (length // 28) + b"." * (length % 28)
+    assert not scan(data).first_chunk_compresses
+    assert scan(data[:start] + plain + data[end:]).first_chunk_compresses
+
+
+def test_a_frame_of_the_wrong_length_is_refused(suite: Suite, ca: RootCA) -> None:
+    data = bytearray(seal(suite, identity(suite, ca), files=[envelope.BidFile("a", data=b"x" * 9000)]))
+    start, _end = _frames_region(bytes(data))
+    data[start] = 0  # a short frame that says more follow, with more frames missing
+    with refused("envelope_malformed"):
+        scan(bytes(data))
+
+
+def test_sealing_with_custodians_and_no_threshold_is_refused(suite: Suite, ca: RootCA) -> None:
+    who = identity(suite, ca)
+    with refused("envelope_malformed"):
+        seal(suite, who, custodians=[envelope.Custodian(1, who.encryption_certificate)])
