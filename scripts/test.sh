@@ -9,7 +9,9 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv sync --frozen --quiet
 
-echo "== ruff"; uv run ruff check . && uv run ruff format --check .
+echo "== ruff"
+uv run ruff check .
+uv run ruff format --check .
 echo "== mypy"; uv run mypy
 echo "== import contracts"; uv run lint-imports
 echo "== tests (SQLite and PostgreSQL at ${SUNBID_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test})"

@@ -106,7 +106,10 @@ class Bidding:
             pairs = {}
             for suite, ca in self.cas.items():
                 issued = ca.issue(
-                    PASS, subject=person_name(username), now=self.world.clock.now() - timedelta(days=30), usage="encrypt"
+                    PASS,
+                    subject=person_name(username),
+                    now=self.world.clock.now() - timedelta(days=30),
+                    usage="encrypt",
                 )
                 assert issued.private_key is not None
                 pairs[suite] = KeyPair(issued.private_key, issued.certificate)
@@ -187,7 +190,9 @@ class Bidding:
         blob = self.world.platform.blobs.put_file(io.BytesIO(data))
         return bids.ReceivedEnvelope(blob, scanner.finish(), "10.0.0.9")
 
-    def submit(self, username: str, tender_id: str, data: bytes, section_id: str | None = None) -> tuple[Bid, BidSubmission]:
+    def submit(
+        self, username: str, tender_id: str, data: bytes, section_id: str | None = None
+    ) -> tuple[Bid, BidSubmission]:
         platform = self.world.platform
         return bids.submit_bid(
             platform.uow(),

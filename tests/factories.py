@@ -13,7 +13,7 @@ from sunbid.bootstrap import Platform
 from sunbid.demo.seed import plan_fields, tender_fields
 from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
-from sunbid.kernel.clock import FixedClock
+from sunbid.kernel.clock import CHINA, FixedClock
 from sunbid.kernel.context import Actor, Context, Role
 from sunbid.tendering import service as tendering
 from sunbid.tendering.model import DocumentKind
@@ -63,7 +63,9 @@ class World:
         now = self.clock.now()
         self.clock.set(now - timedelta(days=days_ago))
         plan = tendering.create_plan(
-            self.uow(), self.ctx(who), plan_fields("测试项目", price, (self.clock.now() + timedelta(days=30)).date())
+            self.uow(),
+            self.ctx(who),
+            plan_fields("测试项目", price, (self.clock.now() + timedelta(days=30)).astimezone(CHINA).date()),
         )
         tendering.publish_plan(self.uow(), self.ctx(who), plan.id)
         self.clock.set(now)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from sunbid.tendering import service as tendering
 from tests.factories import PASSWORD, World, credit_code, make_world
+from tests.integration import matrix_bids as mb
 
 ROLES = ("public", "admin", "tenderer", "agency", "bidder", "expert", "supervisor", "auditor", "other_tenderer")
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -45,6 +46,9 @@ class Case:
     body: Callable[[World, str], Any] = lambda _w, _r: None
     content: bytes | None = None
     params: dict[str, str] = field(default_factory=dict)
+    #: A body or raw content made from the setup's ids (a sealed bid, a key, a share).
+    body_with: Callable[[World, str, dict[str, str]], Any] | None = None
+    content_with: Callable[[World, str, dict[str, str]], bytes] | None = None
 
 
 def plan_body(_w: World, _r: str) -> dict[str, Any]:
@@ -336,6 +340,119 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/admin/clock", EVERYONE),
     Case("POST", "/api/v1/admin/clock/advance", only({"admin": 200}), body=lambda _w, _r: {"days": 0}),
     Case("POST", "/api/v1/admin/scheduler/run", only({"admin": 200})),
+    # ------------------------------------------------------------------ sealed bids, deposits, the opening
+    Case("GET", "/api/v1/tenders/{tender_id}/sealing", EVERYONE, setup=mb.announced),
+    Case(
+        "PUT",
+        "/api/v1/tenders/{tender_id}/sealing",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=lambda w, _r: {"tender_id": w.draft_tender()},
+        body=lambda _w, _r: {"suites": ["gm", "intl"], "decrypt_window_minutes": 30},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/sections/{section_id}/bids",
+        only({"bidder": 201}),
+        setup=mb.announced,
+        content_with=mb.sealed_for_bidder,
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/bids", LOGGED_IN, setup=mb.with_bid),
+    Case("GET", "/api/v1/bids/{bid_id}", only({"bidder": 200}, hidden=True), setup=mb.with_bid),
+    Case("POST", "/api/v1/bids/{bid_id}/withdraw", only({"bidder": 200}, hidden=True), setup=mb.with_bid),
+    Case(
+        "GET",
+        "/api/v1/bids/{bid_id}/submissions/{submission_id}/receipt",
+        only({"bidder": 200}, hidden=True),
+        setup=mb.with_bid,
+    ),
+    Case(
+        "POST",
+        "/api/v1/bids/{bid_id}/decryption",
+        only({"bidder": 200}, hidden=True, visible_to=OVERSEERS),
+        setup=mb.at_opening,
+        body_with=mb.content_key,
+    ),
+    Case(
+        "GET",
+        "/api/v1/tenders/{tender_id}/opening/custodian-tasks",
+        only({"supervisor": 200, "auditor": 200}),
+        setup=mb.at_custodians,
+    ),
+    Case(
+        "POST",
+        "/api/v1/bids/{bid_id}/shares",
+        only({"supervisor": 200, "auditor": 200}),
+        setup=mb.at_custodians,
+        body_with=mb.share,
+    ),
+    Case(
+        "GET",
+        "/api/v1/tenders/{tender_id}/opening",
+        only(dict.fromkeys((*OVERSEERS, "bidder"), 200)),
+        setup=mb.at_opening,
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/opening/objections",
+        only({"bidder": 201}),
+        setup=mb.at_results,
+        body=lambda _w, _r: {"text": "报价宣读有误"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/opening/objections/{objection_id}/answer",
+        only(MANAGERS),
+        setup=mb.with_opening_objection,
+        body=lambda _w, _r: {"text": "经核对无误"},
+    ),
+    Case("POST", "/api/v1/tenders/{tender_id}/opening/conclude", only(MANAGERS), setup=mb.at_results),
+    Case("GET", "/api/v1/tenders/{tender_id}/evidence", only({"supervisor": 200, "auditor": 200}), setup=mb.at_opening),
+    Case("POST", "/api/v1/tenders/{tender_id}/retender", only({"tenderer": 201, "agency": 201}), setup=mb.failed),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/sections/{section_id}/deposits/transfers",
+        only({"admin": 201}),
+        setup=mb.announced,
+        body=mb.transfer_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/sections/{section_id}/deposits/guarantees",
+        only({"bidder": 201}),
+        setup=mb.announced,
+        body_with=mb.guarantee_body,
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/deposits", LOGGED_IN, setup=mb.refundable_deposit),
+    Case(
+        "POST",
+        "/api/v1/deposits/{deposit_id}/refund",
+        only({"admin": 200}),
+        setup=mb.refundable_deposit,
+        body=lambda _w, _r: {"reference": "RF-1"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/deposits/{deposit_id}/retain",
+        only(MANAGERS),
+        setup=mb.revoked_deposit,
+        body=lambda _w, _r: {"text": "投标人未解密"},
+    ),
+    Case("GET", "/api/v1/platform/certificate", EVERYONE),
+    Case(
+        "PUT",
+        "/api/v1/organisations/{org_id}/credit-grade",
+        only({"supervisor": 200}),
+        setup=mb.org,
+        body=lambda _w, _r: {"grade": "A", "reason": "信用评价结果"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/organisations/{org_id}/relations",
+        only({"admin": 201, "supervisor": 201}),
+        setup=mb.org,
+        body=mb.relation_body,
+    ),
+    Case("GET", "/api/v1/organisations/{org_id}/relations", EVERYONE, setup=mb.org),
 ]
 
 
@@ -356,13 +473,15 @@ def world(platform: Any, clock: Any) -> World:
 def test_endpoint_answers_every_role_as_the_policy_says(api: TestClient, world: World, case: Case) -> None:
     answers = {}
     for role in ROLES:
-        path = case.path.format(**case.setup(world, role))
+        ids = case.setup(world, role)
+        path = case.path.format(**ids)
         headers = world.headers(role)
         kwargs: dict[str, Any] = {"headers": headers, "params": case.params}
-        if case.content is not None:
-            kwargs["content"] = case.content
+        content = case.content_with(world, role, ids) if case.content_with else case.content
+        if content is not None:
+            kwargs["content"] = content
             headers["Content-Type"] = "application/octet-stream"
-        elif (body := case.body(world, role)) is not None:
+        elif (body := case.body_with(world, role, ids) if case.body_with else case.body(world, role)) is not None:
             kwargs["json"] = body
         response = api.request(case.method, path, **kwargs)
         answers[role] = response.status_code

@@ -112,7 +112,9 @@ def test_at_the_deadline_the_opening_starts_and_bidders_decrypt_their_own_bids(
     assert bid.files and bid.files[0]["author"] == "bidder2"
     view = opening.view(world.uow(), world.ctx("bidder"), tender_id)
     assert view["phase"] == OpeningPhase.DECRYPTION
-    assert {b["bidder"]: b["price"] for b in view["bids"] if b["price"]} == {bidding.org_of("bidder2").name: "11200000.00"}
+    assert {b["bidder"]: b["price"] for b in view["bids"] if b["price"]} == {
+        bidding.org_of("bidder2").name: "11200000.00"
+    }
 
 
 def test_a_wrong_key_is_refused_and_may_be_retried_within_the_window(
@@ -206,7 +208,11 @@ def test_a_tenderer_who_does_not_decide_in_time_must_refund_and_an_overdue_refun
     bidding.after_windows(tender_id)
     [deposit] = bids.visible_deposits(world.uow(), world.ctx("bidder3"), tender_id)
     world.clock.advance(timedelta(days=5))
-    refused(platform, "retain_decision_too_late", lambda: bids.retain_deposit(world.uow(), world.ctx("tenderer"), deposit.id, "x"))
+    refused(
+        platform,
+        "retain_decision_too_late",
+        lambda: bids.retain_deposit(world.uow(), world.ctx("tenderer"), deposit.id, "x"),
+    )
     world.clock.advance(timedelta(seconds=1))
     assert ("flag_overdue_refund", deposit.id) in bidding.run_due()
     assert ("flag_overdue_refund", deposit.id) not in bidding.run_due(), "flagged once"
@@ -258,7 +264,10 @@ def test_statute_makes_overlapping_and_related_bids_invalid_at_the_opening(
     bidding.deadline(tender_id)
     for who, bid_id in made.items():
         bidding.decrypt(who, bid_id)
-    grounds = {b.id: [g["code"] for g in b.invalid_grounds] for b in bids.visible_bids(world.uow(), world.ctx("tenderer"), tender_id)}
+    grounds = {
+        b.id: [g["code"] for g in b.invalid_grounds]
+        for b in bids.visible_bids(world.uow(), world.ctx("tenderer"), tender_id)
+    }
     assert grounds[made["bidder"]] == ["member_in_two_bids"]
     assert grounds[made["bidder2"]] == ["member_in_two_bids"]
     assert grounds[made["bidder5"]] == grounds[made["bidder6"]] == ["same_legal_representative"]
@@ -273,7 +282,9 @@ def test_the_opening_concludes_only_with_every_objection_answered_and_publishes_
     for who in ("bidder", "bidder2", "bidder3"):
         bidding.decrypt(who, made[who])
     refused(
-        platform, "opening_not_finished", lambda: opening.conclude(world.uow(), world.ctx("tenderer"), tender_id, platform.identity())
+        platform,
+        "opening_not_finished",
+        lambda: opening.conclude(world.uow(), world.ctx("tenderer"), tender_id, platform.identity()),
     )
     bidding.after_windows(tender_id)
     for custodian in ("supervisor", "agency"):

@@ -14,16 +14,15 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Protocol, TypeVar
 
-from datetime import datetime
-
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
-from sunbid.tendering.bid_model import Bid, BidSubmission, Deposit, DepositStatus, OpeningObjection, SealedStatement
 from sunbid.kernel.errors import NotFound
 from sunbid.kernel.events import DomainEvent
 from sunbid.kernel.query import Scope
+from sunbid.tendering.bid_model import Bid, BidSubmission, Deposit, DepositStatus, OpeningObjection, SealedStatement
 from sunbid.tendering.model import PlanStatus, Tender, TenderPlan, TenderStatus
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
 #: The one upload that may be larger than a document: a sealed bid.
 BID_PATH = re.compile(r"^/api/v1/tenders/[^/]+/sections/[^/]+/bids$")
 

@@ -240,7 +240,9 @@ def test_plaintext_dressed_as_an_envelope_is_flagged_because_it_compresses(suite
     data = seal(suite, identity(suite, ca), files=[envelope.BidFile("a", data=bytes(5000))])
     start, end = _frames_region(data)
     length = struct.unpack(">I", data[start + 1 : start + 5])[0]
-    plain = b"\x01" + struct.pack(">I", length) + b"The price is 11800000 yuan. " * (length // 28) + b"." * (length % 28)
+    plain = (
+        b"\x01" + struct.pack(">I", length) + b"The price is 11800000 yuan. " * (length // 28) + b"." * (length % 28)
+    )
     assert not scan(data).first_chunk_compresses
     assert scan(data[:start] + plain + data[end:]).first_chunk_compresses
 
