@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from sunbid.ledger import merkle
@@ -130,7 +132,7 @@ def test_the_right_edge_is_one_perfect_subtree_per_bit_of_the_size() -> None:
         covered = [(idx << level, (idx + 1) << level) for level, idx in merkle.right_edge(n)]
         assert covered[0][0] == 0
         assert covered[-1][1] == n
-        assert all(a[1] == b[0] for a, b in zip(covered, covered[1:], strict=False))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(covered))
 
 
 @pytest.mark.parametrize("start", [0, 1, 2, 5, 16, 31, 45])
@@ -139,7 +141,7 @@ def test_a_compact_range_resumed_from_the_right_edge_continues_the_tree(start: i
     resumed = CompactRange.resume(H, start, every)
     for n, d in enumerate(LEAVES[start:], start=start + 1):
         made = resumed.append(merkle.leaf_hash(H, d))
-        assert [key for key, _node in made][0] == (0, n - 1)
+        assert next(key for key, _node in made) == (0, n - 1)
         assert resumed.root() == mth(LEAVES[:n])
 
 
