@@ -103,32 +103,41 @@ def as_lazy(bids: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     return lf.select(pl.col(TENDER), pl.col(AMOUNT).is_null().alias("_missing"), parsed.alias(AMOUNT))
 
 
-def problem_aggregations() -> list[pl.Expr]:
-    """Per-tender counts of bad bids; to be used inside ``group_by(TENDER).agg``."""
+# A bid's problem as a number; a tender's problem is the largest of its bids' (the precedence).
+PROBLEM_CODES: tuple[tuple[int, SkipReason], ...] = (
+    (4, SkipReason.AMOUNT_MISSING),
+    (3, SkipReason.AMOUNT_NOT_NUMERIC),
+    (2, SkipReason.AMOUNT_NOT_FINITE),
+    (1, SkipReason.AMOUNT_NOT_POSITIVE),
+)
+
+
+def problem_code() -> pl.Expr:
+    """Row level: 0 for a valid amount, else the code of its problem (``PROBLEM_CODES``)."""
     x = pl.col(AMOUNT)
-    return [
-        pl.len().alias("n_bids"),
-        pl.col("_missing").sum().alias("_n_missing"),
-        (x.is_null() & ~pl.col("_missing")).sum().alias("_n_not_numeric"),
-        (x.is_not_null() & ~x.is_finite()).sum().alias("_n_not_finite"),
-        (x.is_finite() & (x <= 0)).sum().alias("_n_not_positive"),
-    ]
+    return (
+        pl.when(pl.col("_missing"))
+        .then(4)
+        .when(x.is_null())
+        .then(3)
+        .when(~x.is_finite())
+        .then(2)
+        .when(x <= 0)
+        .then(1)
+        .otherwise(0)
+        .cast(pl.Int8)
+        .alias("_problem")
+    )
 
 
 def reason_expr() -> pl.Expr:
-    """The skip reason of a tender from the counts of ``problem_aggregations`` (null: scorable)."""
+    """The skip reason of a tender from its largest ``_problem`` and its bid count (null: scorable)."""
+    reason = pl.when(pl.col(TENDER).is_null()).then(pl.lit(SkipReason.TENDER_ID_MISSING.value))
+    chained = reason.when(pl.col("_problem") == PROBLEM_CODES[0][0]).then(pl.lit(PROBLEM_CODES[0][1].value))
+    for code, why in PROBLEM_CODES[1:]:
+        chained = chained.when(pl.col("_problem") == code).then(pl.lit(why.value))
     return (
-        pl.when(pl.col(TENDER).is_null())
-        .then(pl.lit(SkipReason.TENDER_ID_MISSING.value))
-        .when(pl.col("_n_missing") > 0)
-        .then(pl.lit(SkipReason.AMOUNT_MISSING.value))
-        .when(pl.col("_n_not_numeric") > 0)
-        .then(pl.lit(SkipReason.AMOUNT_NOT_NUMERIC.value))
-        .when(pl.col("_n_not_finite") > 0)
-        .then(pl.lit(SkipReason.AMOUNT_NOT_FINITE.value))
-        .when(pl.col("_n_not_positive") > 0)
-        .then(pl.lit(SkipReason.AMOUNT_NOT_POSITIVE.value))
-        .when(pl.col("n_bids") < MIN_BIDS)
+        chained.when(pl.col("n_bids") < MIN_BIDS)
         .then(pl.lit(SkipReason.TOO_FEW_BIDS.value))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("reason")

@@ -22,10 +22,10 @@ keep an arbitrary but fixed order, ``rank("ordinal")``), with ``n ≥ 3``:
   ``D = max_i max(i/n - F(x_i), F(x_i) - (i-1)/n)`` with ``F(x) = (x - x_1) / (x_n - x_1)``.
   ``1/n ≤ D ≤ 1``; null when all bids are equal.
 
-The formulas are one ``group_by(tender_id).agg(...)``: each is an aggregate or a rank within
-the group, so the same definitions run unchanged as a Spark ``groupBy().agg()`` (Spark's
-``skewness``/``kurtosis`` are the population g1, g2; G1 = g1·sqrt(n(n-1))/(n-2) and
-G2 = ((n+1)·g2 + 6)·(n-1)/((n-2)(n-3))).
+Each screen is a formula over one tender's row of statistics (``stats``: a sort, window
+positions and one ``group_by(tender_id).agg``), so the same definitions run unchanged on
+Spark (whose ``skewness``/``kurtosis`` are the population g1, g2: G1 = g1·sqrt(n(n-1))/(n-2)
+and G2 = ((n+1)·g2 + 6)·(n-1)/((n-2)(n-3))).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from typing import ClassVar, Literal
 import polars as pl
 
 from sunbid.kernel.errors import DomainError
-from sunbid.risk.bids import AMOUNT, TENDER, Screened, as_lazy, problem_aggregations, reason_expr, skipped_rows
+from sunbid.risk.bids import TENDER, Screened, skipped_rows
+from sunbid.risk.stats import tender_statistics
 
 LEGAL_BASIS = (
     "《招标投标法》第三十二条；《招标投标法实施条例》第三十九条、第四十条第（四）项"
@@ -56,39 +57,22 @@ GARCIA_2022 = (
     "Automation in Construction 133, 104047"
 )
 
-# Order statistics and moments that the screens and their evidence share.
+# The statistics (``stats``) that the screens' evidence cites.
 BASE_COLUMNS = ("n_bids", "lowest", "second_lowest", "highest", "mean", "sd", "sd_losing")
 
 
-def _x() -> pl.Expr:
-    return pl.col(AMOUNT)
-
-
-def _rank() -> pl.Expr:
-    return _x().rank("ordinal")
-
-
-def base_aggregations() -> list[pl.Expr]:
-    """Per-tender order statistics and moments, inside ``group_by(TENDER).agg``."""
-    x = _x()
-    return [
-        x.min().alias("lowest"),
-        x.sort().get(1, null_on_oob=True).alias("second_lowest"),
-        x.max().alias("highest"),
-        x.mean().alias("mean"),
-        x.std(ddof=1).alias("sd"),
-        x.filter(_rank() > 1).std(ddof=1).alias("sd_losing"),
-    ]
+def _c(name: str) -> pl.Expr:
+    return pl.col(name)
 
 
 def _all_equal() -> pl.Expr:
-    return _x().max() == _x().min()
+    return _c("highest") == _c("lowest")
 
 
 class PriceScreen:
     """A price screen: an indicator with an id, titles, sources, a threshold and evidence.
 
-    ``value()`` is an aggregation evaluated inside ``group_by(tender_id).agg``. A tender is
+    ``value()`` is a formula over one tender's statistics (``stats.STAT_COLUMNS``). A tender is
     flagged when the value is on the suspicious side of the threshold (``direction``); the
     evidence names the value, the threshold and the bids it was computed from.
     """
@@ -126,20 +110,8 @@ class PriceScreen:
         return v < self.threshold if self.direction == "below" else v > self.threshold
 
     def evidence(self) -> pl.Expr:
-        """A sentence for a flagged tender: the value, the threshold and the bids behind it."""
-        sign = "<" if self.direction == "below" else ">"
-        return pl.format(
-            f"{self.id} = {{}} {sign} {self.threshold:g}; n = {{}}, lowest {{}}, second lowest {{}}, "
-            "highest {}, mean {}, s.d. {}, s.d. of losing bids {}",
-            pl.col(self.column).round(4),
-            pl.col("n_bids"),
-            pl.col("lowest"),
-            pl.col("second_lowest"),
-            pl.col("highest"),
-            pl.col("mean").round(2),
-            pl.col("sd").round(2),
-            pl.col("sd_losing").round(2),
-        )
+        """What a flagged tender is flagged on: the bid count and the statistics the screen uses."""
+        return pl.struct(pl.col(c) for c in BASE_COLUMNS).alias("evidence")
 
 
 class CoefficientOfVariation(PriceScreen):
@@ -154,7 +126,7 @@ class CoefficientOfVariation(PriceScreen):
     rationale = "cover bids placed close to each other make the bids unusually uniform"
 
     def value(self) -> pl.Expr:
-        return (_x().std(ddof=1) / _x().mean()).alias(self.column)
+        return (_c("sd") / _c("mean")).alias(self.column)
 
 
 class Spread(PriceScreen):
@@ -169,7 +141,7 @@ class Spread(PriceScreen):
     rationale = "a narrow range of bids suggests coordinated prices"
 
     def value(self) -> pl.Expr:
-        return ((_x().max() - _x().min()) / _x().min()).alias(self.column)
+        return ((_c("highest") - _c("lowest")) / _c("lowest")).alias(self.column)
 
 
 class PercentageDifference(PriceScreen):
@@ -184,7 +156,7 @@ class PercentageDifference(PriceScreen):
     rationale = "a designated winner bids well below cover bids placed above it"
 
     def value(self) -> pl.Expr:
-        return ((_x().sort().get(1, null_on_oob=True) - _x().min()) / _x().min()).alias(self.column)
+        return ((_c("second_lowest") - _c("lowest")) / _c("lowest")).alias(self.column)
 
 
 class RelativeDistance(PriceScreen):
@@ -199,9 +171,8 @@ class RelativeDistance(PriceScreen):
     rationale = "the gap between winner and runner-up is large compared with the dispersion of the cover bids"
 
     def value(self) -> pl.Expr:
-        losing = _x().filter(_rank() > 1)
-        gap = _x().sort().get(1, null_on_oob=True) - _x().min()
-        return pl.when(losing.max() > losing.min()).then(gap / losing.std(ddof=1)).alias(self.column)
+        gap = _c("second_lowest") - _c("lowest")
+        return pl.when(_c("highest") > _c("second_lowest")).then(gap / _c("sd_losing")).alias(self.column)
 
 
 class Skewness(PriceScreen):
@@ -216,7 +187,7 @@ class Skewness(PriceScreen):
     rationale = "bids bunched at the top with one low outlier (the designated winner) skew to the left"
 
     def value(self) -> pl.Expr:
-        return pl.when(~_all_equal()).then(_x().skew(bias=False)).alias(self.column)
+        return pl.when(~_all_equal()).then(_c("skew_g1")).alias(self.column)
 
 
 class Kurtosis(PriceScreen):
@@ -234,7 +205,7 @@ class Kurtosis(PriceScreen):
     rationale = "bids concentrated around one value with a few outliers give a peaked distribution"
 
     def value(self) -> pl.Expr:
-        return pl.when((pl.len() >= 4) & ~_all_equal()).then(_x().kurtosis(fisher=True, bias=False)).alias(self.column)
+        return pl.when((_c("n_bids") >= 4) & ~_all_equal()).then(_c("kurt_g2")).alias(self.column)
 
 
 class KolmogorovSmirnov(PriceScreen):
@@ -249,12 +220,7 @@ class KolmogorovSmirnov(PriceScreen):
     rationale = "coordinated bids cluster instead of spreading over the range as independent bids do"
 
     def value(self) -> pl.Expr:
-        x = _x()
-        n = pl.len()
-        f = (x - x.min()) / (x.max() - x.min())
-        i = _rank()
-        d = pl.max_horizontal((i / n - f).max(), (f - (i - 1) / n).max())
-        return pl.when(~_all_equal()).then(d).alias(self.column)
+        return pl.when(~_all_equal()).then(_c("ks_d")).alias(self.column)
 
 
 SCREEN_CLASSES: tuple[type[PriceScreen], ...] = (
@@ -267,13 +233,16 @@ SCREEN_CLASSES: tuple[type[PriceScreen], ...] = (
     KolmogorovSmirnov,
 )
 SCREEN_COLUMNS = tuple(c.column for c in SCREEN_CLASSES)
-FLAG_SCHEMA = {
-    "indicator": pl.String,
-    "title_zh": pl.String,
-    "title_en": pl.String,
-    "value": pl.Float64,
-    "threshold": pl.Float64,
-    "evidence": pl.String,
+EVIDENCE_DTYPE = pl.Struct({c: (pl.UInt32 if c == "n_bids" else pl.Float64) for c in BASE_COLUMNS})
+FLAG_SCHEMA: dict[str, pl.DataType] = {
+    TENDER: pl.Int64(),
+    "indicator": pl.String(),
+    "title_zh": pl.String(),
+    "title_en": pl.String(),
+    "value": pl.Float64(),
+    "threshold": pl.Float64(),
+    "direction": pl.String(),
+    "evidence": EVIDENCE_DTYPE,
 }
 
 
@@ -290,30 +259,27 @@ def default_screens(**thresholds: float) -> tuple[PriceScreen, ...]:
     return tuple(c(thresholds.get(c.id)) for c in SCREEN_CLASSES)
 
 
-def tender_aggregations(extra: list[pl.Expr] | None = None) -> list[pl.Expr]:
-    """Everything computed in the one ``group_by(tender_id)`` pass: checks, base stats, screens."""
-    return [
-        *problem_aggregations(),
-        *base_aggregations(),
-        *(c().value() for c in SCREEN_CLASSES),
-        *(extra or []),
-    ]
+def screen_formulas() -> list[pl.Expr]:
+    """The seven screens as formulas over the per-tender statistics."""
+    return [c().value() for c in SCREEN_CLASSES]
 
 
 def split(stats: pl.DataFrame, columns: list[str]) -> Screened:
     """Separate scorable tenders from skipped ones in a per-tender frame."""
-    tenders = stats.filter(pl.col("reason").is_null()).select(TENDER, *columns).sort(TENDER)
+    tenders = stats.filter(pl.col("reason").is_null()).select(TENDER, *columns)
+    if not tenders[TENDER].is_sorted():
+        tenders = tenders.sort(TENDER)
     return Screened(tenders=tenders, skipped=skipped_rows(stats))
 
 
 def compute_screens(bids: pl.DataFrame | pl.LazyFrame) -> Screened:
     """The seven screens of every tender with at least three valid bids, and the skipped tenders."""
-    stats = as_lazy(bids).group_by(TENDER).agg(tender_aggregations()).with_columns(reason_expr()).collect()
-    return split(stats, [*BASE_COLUMNS, *SCREEN_COLUMNS])
+    return split(tender_statistics(bids, *screen_formulas()), [*BASE_COLUMNS, *SCREEN_COLUMNS])
 
 
 def flag(screened: pl.DataFrame, screens: tuple[PriceScreen, ...] | None = None) -> pl.DataFrame:
-    """The tenders each screen flags, with the value, threshold, titles and evidence."""
+    """The tenders each screen flags: one row per tender and screen, with the value, the threshold,
+    the titles and the evidence (a struct of the bid count and the statistics behind the value)."""
     chosen = screens if screens is not None else default_screens()
     parts = [
         screened.lazy()
@@ -325,10 +291,33 @@ def flag(screened: pl.DataFrame, screens: tuple[PriceScreen, ...] | None = None)
             pl.lit(s.title_en).alias("title_en"),
             pl.col(s.column).alias("value"),
             pl.lit(s.threshold).alias("threshold"),
-            s.evidence().alias("evidence"),
+            pl.lit(s.direction).alias("direction"),
+            s.evidence(),
         )
         for s in chosen
     ]
     if not parts:
         return pl.DataFrame(schema=FLAG_SCHEMA)
     return pl.concat(pl.collect_all(parts))
+
+
+def evidence_text(flags: pl.DataFrame) -> pl.Series:
+    """One sentence per flag row, for people: the value against the threshold and the bids behind it."""
+    e = pl.col("evidence").struct
+    sign = pl.when(pl.col("direction") == "below").then(pl.lit("<")).otherwise(pl.lit(">"))
+    return flags.select(
+        pl.format(
+            "{} = {} {} {}; n = {}, lowest {}, second lowest {}, highest {}, mean {}, s.d. {}, s.d. of losing bids {}",
+            pl.col("indicator"),
+            pl.col("value").round(4),
+            sign,
+            pl.col("threshold"),
+            e.field("n_bids"),
+            e.field("lowest"),
+            e.field("second_lowest"),
+            e.field("highest"),
+            e.field("mean").round(2),
+            e.field("sd").round(2),
+            e.field("sd_losing").round(2),
+        ).alias("evidence_text")
+    ).to_series()
