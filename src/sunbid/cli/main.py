@@ -19,6 +19,7 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(ca_app, name="ca")
+app.add_typer(__import__("sunbid.cli.risk", fromlist=["risk_app"]).risk_app, name="risk")
 console = Console()
 
 
