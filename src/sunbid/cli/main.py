@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sunbid.cli.ca import ca_app
 from sunbid.cli.ledger import ledger_app
+from sunbid.cli.risk import risk_app
 from sunbid.config import Settings
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(ca_app, name="ca")
+app.add_typer(risk_app, name="risk")
 console = Console()
 
 
