@@ -161,12 +161,13 @@ def test_plan_to_announcement_to_clarification_and_objection(
     clock.set(new_deadline - timedelta(days=9))
     bidder.refused("POST", f"/tenders/{tid}/objections", "objection_too_late", json={"text": "太晚了"})
 
-    # At the deadline, the scheduler closes bidding, once.
+    # At the deadline, the scheduler closes bidding and opens the tender, once: with no bids
+    # the section fails and the tender is to be tendered again (法 第二十八条).
     clock.set(new_deadline)
     admin = Client(http, platform, "admin")
-    assert admin.ok("POST", "/admin/scheduler/run")["applied"] == [["close_bidding", tid]]
+    assert admin.ok("POST", "/admin/scheduler/run")["applied"] == [["close_bidding", tid], ["open_bids", tid]]
     assert admin.ok("POST", "/admin/scheduler/run")["applied"] == []
-    assert http.get(f"/tenders/{tid}").json()["status"] == "bidding_closed"
+    assert http.get(f"/tenders/{tid}").json()["status"] == "failed"
     names = [e["name"] for e in http.get("/events", params={"subject_id": tid}).json()["items"]]
     assert names == [
         "TenderAnnounced",
@@ -176,6 +177,8 @@ def test_plan_to_announcement_to_clarification_and_objection(
         "TenderSuspended",
         "TenderResumed",
         "BiddingClosed",
+        "SectionFailed",
+        "TenderFailed",
     ]
 
 
@@ -195,6 +198,9 @@ def test_the_demo_command_runs_to_the_end(tmp_path: Any) -> None:
         "clarification_requires_deadline_extension",
         "tender_suspended",
         "objection_too_late",
+        "envelope_malformed",
+        "bid_deadline_passed",
+        "opening_objection_unanswered",
     ):
         assert code in text
-    assert "bidding_closed" in text
+    assert "is opened" in text

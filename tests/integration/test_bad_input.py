@@ -328,3 +328,130 @@ def test_api_times_are_utc_and_money_strings(api: TestClient, world: World) -> N
     assert tender["bid_deadline"].endswith("Z") or tender["bid_deadline"].endswith("+00:00")
     assert tender["estimated_price"] == "12000000.00"
     assert tender["sections"][0]["max_bid_price"] == "11760000.00"
+
+
+# ---------------------------------------------------------------------------- sealed bids over HTTP
+@pytest.fixture
+def bidding(world: World, tmp_path: Any) -> Any:
+    from tests.bidding import Bidding
+
+    return Bidding(world, tmp_path / "pki")
+
+
+def _bid_url(bidding: Any, world: World) -> tuple[str, str]:
+    tender_id = world.announced_tender()
+    return tender_id, f"/api/v1/tenders/{tender_id}/sections/{bidding.section_of(tender_id)}/bids"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"%PDF-1.7 an unencrypted bid with the price in the clear",
+        b"SUNBID-ENVELOPE/1\n\x00\x00\x00\x05{}{}{",
+        b"",
+    ],
+    ids=["plain-pdf", "broken-header", "empty"],
+)
+def test_a_body_that_is_not_a_sealed_envelope_is_refused_and_stores_nothing(
+    api: TestClient, platform: Platform, world: World, bidding: Any, body: bytes
+) -> None:
+    _tender_id, url = _bid_url(bidding, world)
+    blobs_before = sorted(p.name for p in platform.blobs.root.rglob("*") if p.is_file())
+    refused(
+        api,
+        platform,
+        "POST",
+        url,
+        422,
+        "envelope_malformed",
+        content=body,
+        headers=world.headers("bidder") | {"Content-Type": "application/octet-stream"},
+    )
+    assert sorted(p.name for p in platform.blobs.root.rglob("*") if p.is_file()) == blobs_before
+
+
+def test_a_truncated_envelope_over_http_is_refused(
+    api: TestClient, platform: Platform, world: World, bidding: Any
+) -> None:
+    tender_id, url = _bid_url(bidding, world)
+    data = bidding.seal("bidder", tender_id)
+    refused(
+        api,
+        platform,
+        "POST",
+        url,
+        422,
+        "envelope_malformed",
+        content=data[:-10],
+        headers=world.headers("bidder") | {"Content-Type": "application/octet-stream"},
+    )
+
+
+def test_a_bid_sent_as_json_is_refused(api: TestClient, platform: Platform, world: World, bidding: Any) -> None:
+    _tender_id, url = _bid_url(bidding, world)
+    refused(
+        api,
+        platform,
+        "POST",
+        url,
+        422,
+        "content_type_octet_stream",
+        json={"price": "1"},
+        headers=world.headers("bidder"),
+    )
+
+
+def test_a_bid_larger_than_the_limit_is_refused_before_it_is_read(
+    api: TestClient, platform: Platform, world: World, bidding: Any
+) -> None:
+    _tender_id, url = _bid_url(bidding, world)
+    refused(
+        api,
+        platform,
+        "POST",
+        url,
+        413,
+        "body_too_large",
+        content=b"x",
+        headers=world.headers("bidder")
+        | {"Content-Type": "application/octet-stream", "Content-Length": str(platform.settings.max_bid_bytes + 1)},
+    )
+
+
+def test_a_content_key_that_is_not_base64_is_refused(api: TestClient, platform: Platform, world: World) -> None:
+    refused(
+        api,
+        platform,
+        "POST",
+        "/api/v1/bids/bid_unknown/decryption",
+        422,
+        "request_invalid",
+        json={"content_key": "not base64!"},
+        headers=world.headers("bidder"),
+    )
+
+
+def test_sealing_terms_with_an_impossible_threshold_are_refused(
+    api: TestClient, platform: Platform, world: World
+) -> None:
+    tender_id = world.draft_tender()
+    refused(
+        api,
+        platform,
+        "PUT",
+        f"/api/v1/tenders/{tender_id}/sealing",
+        422,
+        "threshold_without_custodians",
+        json={"threshold": 2},
+        headers=world.headers("tenderer"),
+    )
+    refused(
+        api,
+        platform,
+        "PUT",
+        f"/api/v1/tenders/{tender_id}/sealing",
+        422,
+        "window_invalid",
+        json={"decrypt_window_minutes": 1},
+        headers=world.headers("tenderer"),
+    )

@@ -176,6 +176,13 @@ class FakeBids(FakeRepository[Bid]):
     def of_bidder(self, section_id: str, org_id: str) -> Bid | None:
         return next((b for b in self.rows.values() if b.section_id == section_id and b.bidder_org_id == org_id), None)
 
+    def count_sealed(self, tender_id: str, except_sections: list[str]) -> int:
+        return sum(
+            1
+            for b in self.rows.values()
+            if b.tender_id == tender_id and b.status == "sealed" and b.section_id not in except_sections
+        )
+
     def envelope_seen(self, envelope_id: str) -> bool:
         return any(s.envelope_id == envelope_id for b in self.rows.values() for s in b.submissions)
 
@@ -291,6 +298,11 @@ class FakeUnitOfWork:
             if event.subject_id in subject_ids:
                 out.setdefault(event.subject_id, seq)
         return out
+
+    def ledger_entry(self, seq: int) -> str:
+        from sunbid.ledger.entries import Entry
+
+        return Entry.of(seq, self.events[seq]).canonical().decode()
 
     # ------------------------------------------------------------------ helpers for tests
     def event_names(self) -> list[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from sunbid.cli.bid import bid_app, custodian_app
 from sunbid.cli.ca import ca_app
 from sunbid.cli.ledger import ledger_app
 from sunbid.cli.risk import risk_app
@@ -21,6 +23,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(ca_app, name="ca")
 app.add_typer(risk_app, name="risk")
+app.add_typer(bid_app, name="bid")
+app.add_typer(custodian_app, name="custodian")
 console = Console()
 
 
@@ -93,16 +97,20 @@ def scheduler(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
 ) -> None:
-    """Run time-driven transitions (deadlines, overdue answers). Safe to run twice at once."""
+    """Run time-driven transitions: bidding closes and the opening starts at the deadline, the
+    decryption windows end, overdue answers and refunds are flagged, uploads abandoned for a
+    day are removed, and the tree head is signed. Safe to run twice at once."""
     from sunbid.bootstrap import build
     from sunbid.kernel.context import SYSTEM, Context
-    from sunbid.tendering.service import run_due
+    from sunbid.tendering.opening_service import run_due
 
     platform = build(Settings())
     while True:
         ctx = Context(actor=SYSTEM, clock=platform.clock, rules=platform.rules)
         for action, subject in run_due(platform.uow(), ctx):
             console.print(f"{platform.clock.now().isoformat()}  {action}  {subject}")
+        for path in platform.blobs.sweep_temporary(timedelta(hours=24)):
+            console.print(f"{platform.clock.now().isoformat()}  removed an abandoned upload  {path.name}")
         head = platform.sign_tree_head()
         console.print(f"{platform.clock.now().isoformat()}  tree head  size {head.size} root {head.root.hex()[:16]}…")
         if once:

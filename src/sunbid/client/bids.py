@@ -11,7 +11,8 @@ Use it as a library::
     with BidClient("https://platform", token) as client:
         terms = client.sealing(tender_id)
         sealed = seal(out_path, terms, tender_id=..., section_id=..., bidder=..., form=...,
-                      files=[...], identity=identity, suite="gm")
+                      files=[...], signing=KeyPair(key, cert), encryption_certificate=enc_cert,
+                      suite="gm")
         receipt = client.submit(tender_id, section_id, out_path)
 
 or through ``sunbid bid seal|submit|decrypt|withdraw`` and ``sunbid custodian open``.
@@ -95,7 +96,8 @@ def seal(
     bidder: envelope.Party,
     form: Mapping[str, Any],
     files: Sequence[envelope.BidFile],
-    identity: BidderIdentity,
+    signing: KeyPair,
+    encryption_certificate: Certificate,
     suite: str,
     consortium: Sequence[envelope.Member] = (),
     client: Mapping[str, Any] | None = None,
@@ -123,9 +125,9 @@ def seal(
                 bidder=bidder,
                 form=form,
                 files=files,
-                encryption_certificate=identity.encryption[suite].certificate,
-                signing_key=identity.signing[suite].key,
-                signing_certificate=identity.signing[suite].certificate,
+                encryption_certificate=encryption_certificate,
+                signing_key=signing.key,
+                signing_certificate=signing.certificate,
                 now=now or datetime.now(UTC),
                 custodians=custodians,
                 threshold=terms.get("threshold"),
@@ -235,3 +237,45 @@ class BidClient:
 
 def write_json(path: Path, value: Any) -> None:
     Path(path).write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def verify_receipt(
+    receipt: Mapping[str, Any], root: Certificate, proof: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check a receipt (回执) without trusting the platform's word for anything but its
+    signature: the platform's signature (against ``root``), the statement's digest, the ledger
+    entry that carries it, and, with an inclusion proof of that entry, that the entry is in a
+    signed tree head. Returns what was checked; raises ``receipt_invalid`` otherwise."""
+    from sunbid.crypto import canonicalize, get_suite, verify_json
+    from sunbid.crypto.signatures import parse_time
+    from sunbid.crypto.trust import TrustStore
+    from sunbid.ledger.keys import load_public
+    from sunbid.ledger.log import check_inclusion
+
+    def invalid(reason: str) -> DomainError:
+        return DomainError("receipt_invalid", f"回执无效：{reason}", f"The receipt does not hold: {reason}")
+
+    try:
+        document, signature = receipt["receipt"], receipt["signature"]
+        signed_at = parse_time(signature["signed_at"])
+        verified = verify_json(document, signature, TrustStore([root]), signed_at)
+        statement, digest = document["statement"], document["statement_digest"]
+        suite = get_suite("gm" if document["digest_alg"] == "sm3" else "intl")
+        entry = json.loads(document["ledger_entry"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise invalid(f"it is malformed ({exc})") from None
+    if suite.hash(canonicalize(statement)).hex() != digest:
+        raise invalid("the statement does not match its digest")
+    if entry.get("seq") != document["ledger_seq"] or entry.get("data", {}).get("statement_digest") != digest:
+        raise invalid("the ledger entry does not carry the statement's digest")
+    if entry.get("subject_id") != statement.get("statement_id"):
+        raise invalid("the ledger entry is about another statement")
+    checked: dict[str, Any] = {"signed_by": str(verified.signer.subject)}
+    if proof is not None:
+        if int(proof.get("leaf_index", -1)) != document["ledger_seq"]:
+            raise invalid("the proof is for another entry")
+        head = check_inclusion(dict(proof), load_public, leaf_data=document["ledger_entry"].encode("utf-8"))
+        checked["tree_size"], checked["tree_root"] = head.size, head.root.hex()
+    checked["received_at"] = statement.get("received_at")
+    checked["ledger_seq"] = document["ledger_seq"]
+    return checked

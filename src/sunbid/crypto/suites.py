@@ -29,6 +29,9 @@ from .errors import crypto_error
 from .hashing import Hasher
 from .keys import PrivateKey, PublicKey
 
+#: Ciphertext may be given as any contiguous buffer (a slice of a memory-mapped file, say).
+Buffer = bytes | bytearray | memoryview
+_BUFFERS = (bytes, bytearray, memoryview)
 NONCE_SIZE = 12
 TAG_SIZE = 16
 _WRAP_INFO = b"sunbid/intl/key-wrap/v1"
@@ -100,7 +103,7 @@ class Suite(abc.ABC):
         """Ciphertext followed by the 16-byte tag."""
 
     @abc.abstractmethod
-    def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes) -> bytes:
         """The plaintext, or ``ciphertext_invalid`` if truncated, tampered with or under another key."""
 
     # --- key wrapping
@@ -141,20 +144,23 @@ class GmSuite(Suite):
         self._check_aead(key, nonce)
         encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(bytes(aad))
-        body = encryptor.update(bytes(plaintext)) + encryptor.finalize()
-        return body + encryptor.tag
+        body = encryptor.update(plaintext)
+        tail = encryptor.finalize()
+        return b"".join((body, tail, encryptor.tag))
 
-    def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes) -> bytes:
         self._check_aead(key, nonce)
-        if not isinstance(ciphertext, bytes) or len(ciphertext) < TAG_SIZE:
+        if not isinstance(ciphertext, _BUFFERS) or len(ciphertext) < TAG_SIZE:
             raise crypto_error("ciphertext_invalid", reason="shorter than the tag")
-        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, ciphertext[-TAG_SIZE:])).decryptor()
+        view = memoryview(ciphertext)
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, bytes(view[-TAG_SIZE:]))).decryptor()
         decryptor.authenticate_additional_data(bytes(aad))
-        body = decryptor.update(ciphertext[:-TAG_SIZE])
+        body = decryptor.update(view[:-TAG_SIZE])
         try:
-            return body + decryptor.finalize()
+            tail = decryptor.finalize()
         except InvalidTag as exc:
             raise crypto_error("ciphertext_invalid") from exc
+        return body + tail if tail else body
 
     def wrap_key(self, recipient_public: PublicKey, content_key: bytes) -> bytes:
         _check_content_key(content_key)
@@ -191,9 +197,9 @@ class IntlSuite(Suite):
         self._check_aead(key, nonce)
         return AESGCM(key).encrypt(nonce, bytes(plaintext), bytes(aad))
 
-    def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes) -> bytes:
         self._check_aead(key, nonce)
-        if not isinstance(ciphertext, bytes) or len(ciphertext) < TAG_SIZE:
+        if not isinstance(ciphertext, _BUFFERS) or len(ciphertext) < TAG_SIZE:
             raise crypto_error("ciphertext_invalid", reason="shorter than the tag")
         try:
             return AESGCM(key).decrypt(nonce, ciphertext, bytes(aad))

@@ -21,6 +21,7 @@ from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
 from sunbid.kernel.clock import FixedClock
 from sunbid.kernel.context import SYSTEM, Actor, Context, Role
+from sunbid.tendering import opening_service
 from sunbid.tendering import service as tendering
 from sunbid.tendering.model import Category, DocumentKind, Method
 
@@ -122,7 +123,8 @@ def certificates_dir(platform: Platform) -> Path:
 
 
 def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]], now: datetime) -> None:
-    """A demo CA, trusted by the platform, issues each organisation a signing certificate.
+    """A demo CA, trusted by the platform, issues each organisation a signing certificate, and
+    each bidder an encryption certificate too.
 
     The keys are encrypted with the demo password; the CA's root goes into the trust directory.
     """
@@ -145,12 +147,18 @@ def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]
         name, code = names[username]
         issued = ca.issue(DEMO_PASSWORD.encode(), subject=organisation_name(name, code), now=now, days=730)
         write_issued(issued, out, key_passphrase=DEMO_PASSWORD.encode(), stem=username)
+        if username.startswith("bidder"):  # bidders also hold an encryption certificate (双证书)
+            sealed = ca.issue(
+                DEMO_PASSWORD.encode(), subject=organisation_name(name, code), now=now, days=730, usage="encrypt"
+            )
+            write_issued(sealed, out, key_passphrase=DEMO_PASSWORD.encode(), stem=f"{username}-enc")
     platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(ca_dir / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
     platform.reload_trust()
 
 
 def demo_signer(platform: Platform, username: str) -> tuple[PrivateKey, Certificate]:
+    """The key and certificate of ``username`` (``bidder1-enc`` for a bidder's encryption pair)."""
     out = certificates_dir(platform)
     key = load_private_key((out / f"{username}-key.pem").read_bytes(), DEMO_PASSWORD.encode())
     return key, Certificate.from_pem((out / f"{username}-cert.pem").read_bytes())
@@ -200,7 +208,10 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         if org_key
     }
     issue_demo_certificates(platform, names, clock.now())
-    say(f"a demo CA issued SM2 certificates to {len(CERTIFIED)} organisations ({certificates_dir(platform)})")
+    say(
+        f"a demo CA issued SM2 certificates to {len(CERTIFIED)} organisations, and encryption certificates "
+        f"to the bidders ({certificates_dir(platform)})"
+    )
 
     def as_(who: str) -> Context:
         return Context(actor=actors[who], clock=clock, rules=platform.rules, address="127.0.0.1")
@@ -279,6 +290,6 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         as_("tenderer"),
         plan_fields("南京市鼓楼区老旧小区改造工程", "6000000.00", (real_now + timedelta(days=40)).date()),
     )
-    tendering.run_due(platform.uow(), Context(actor=SYSTEM, clock=clock, rules=platform.rules))
+    opening_service.run_due(platform.uow(), Context(actor=SYSTEM, clock=clock, rules=platform.rules))
     say("3 published plans and 1 draft; tenders announced, suspended by an objection, terminated and cancelled")
     return True

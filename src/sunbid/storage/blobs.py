@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,6 +69,16 @@ class DirectoryBlobStore:
     def put_file(self, fh: BinaryIO) -> BlobRef:
         return self.put_chunks(iter(lambda: fh.read(CHUNK), b""))
 
+    def sweep_temporary(self, older_than: timedelta) -> list[Path]:
+        """Remove temporary files of uploads that never finished (a client gone, a server killed)."""
+        cutoff = time.time() - older_than.total_seconds()
+        removed = []
+        for path in (self.root / "tmp").iterdir():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
+
     def exists(self, sha256: str) -> bool:
         try:
             return self._path(sha256).exists()
@@ -97,7 +109,7 @@ class BlobWriter:
         self._digest = hashlib.sha256()
         self.size = 0
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | bytearray) -> None:
         self.size += len(chunk)
         if self._max is not None and self.size > self._max:
             raise _too_large(self._max)

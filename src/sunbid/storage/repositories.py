@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session as OrmSession
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.kernel.query import Scope
 from sunbid.storage import tables as t
-from sunbid.tendering.bid_model import Bid, BidSubmission, Deposit, DepositStatus, OpeningObjection, SealedStatement
+from sunbid.tendering.bid_model import (
+    Bid,
+    BidStatus,
+    BidSubmission,
+    Deposit,
+    DepositStatus,
+    OpeningObjection,
+    SealedStatement,
+)
 from sunbid.tendering.model import PlanStatus, Tender, TenderPlan, TenderStatus
 
 T = TypeVar("T")
@@ -158,6 +166,13 @@ class BidRepository(SqlRepository[Bid]):
     def of_bidder(self, section_id: str, org_id: str) -> Bid | None:
         stmt = sa.select(Bid).where(self.table.c.section_id == section_id, self.table.c.bidder_org_id == org_id)
         return self.session.scalars(stmt).first()
+
+    def count_sealed(self, tender_id: str, except_sections: list[str]) -> int:
+        c = self.table.c
+        stmt = sa.select(sa.func.count()).where(c.tender_id == tender_id, c.status == BidStatus.SEALED.value)
+        if except_sections:
+            stmt = stmt.where(c.section_id.not_in(except_sections))
+        return int(self.session.execute(stmt).scalar_one())
 
     def envelope_seen(self, envelope_id: str) -> bool:
         stmt = sa.select(t.bid_submissions.c.id).where(t.bid_submissions.c.envelope_id == envelope_id)

@@ -93,3 +93,9 @@ class SqlUnitOfWork:
 
     def ledger_positions(self, subject_ids: list[str]) -> dict[str, int]:
         return ledger.first_positions(self.session, subject_ids)
+
+    def ledger_entry(self, seq: int) -> str:
+        row = next(ledger.entry_rows(self.session, after=seq - 1, limit=1), None)
+        if row is None or int(row.seq) != seq:
+            raise LookupError(f"no ledger entry {seq}")
+        return str(row.body)

@@ -475,13 +475,16 @@ def submit_bid(
     return bid, submission
 
 
-def _receipt_document(record: SealedStatement, seq: int) -> dict[str, Any]:
+def _receipt_document(record: SealedStatement, seq: int, entry: str) -> dict[str, Any]:
+    """The statement, its digest, and the ledger entry that holds the digest: with an inclusion
+    proof of that entry anyone can check when the platform received the bid."""
     return {
         "format": "sunbid-receipt/1",
         "statement": record.statement,
         "statement_digest": record.digest,
         "digest_alg": record.digest_alg,
         "ledger_seq": seq,
+        "ledger_entry": entry,
     }
 
 
@@ -494,7 +497,8 @@ def _issue_receipt(
     signer: PlatformSigner,
 ) -> dict[str, Any]:
     """The receipt is signed once the ledger position is known, and kept (made again if lost)."""
-    document = _receipt_document(record, seq)
+    with uow:
+        document = _receipt_document(record, seq, uow.ledger_entry(seq))
     receipt = {"receipt": document, "signature": signer.sign(document, ctx.clock.now())}
     with uow:
         stored = uow.bids.submission(submission_id)

@@ -182,7 +182,7 @@ def _fail(uow: TenderingUnitOfWork, ctx: Context, tender: Tender, bid: Bid, stat
 
 def _settle(uow: TenderingUnitOfWork, ctx: Context, tender: Tender) -> None:
     """When every bid is resolved: mark the bids statute makes invalid and show the results."""
-    if tender.results_at is not None:
+    if tender.results_at is not None or uow.bids.count_sealed(tender.id, sorted(_failed(tender))):
         return
     bids = uow.bids.for_tender(tender.id)
     live = _in_opening(tender, bids)
@@ -234,7 +234,7 @@ def _try_open(blobs: BlobStore, bid: Bid, key: bytes) -> _Outcome:
     assert current is not None
     try:
         with blobs.open(current.blob_sha256) as handle:
-            opened = envelope.open_envelope(handle, key)
+            opened = envelope.open_envelope(handle, key, trusted_header=current.header.encode("utf-8"))
         if opened.header_digest.hex() != current.header_digest:
             return _Outcome(None, "storage_damaged")
         return _Outcome(opened, None)
@@ -284,13 +284,15 @@ def decrypt_bid(uow: TenderingUnitOfWork, ctx: Context, bid_id: str, content_key
             raise Forbidden(
                 "not_the_bidder", "只有投标人本身可以解密其投标文件", "Only the bidder itself decrypts its bid"
             )
-        _may_decrypt(ctx, tender, uow.bids.for_tender(tender.id), bid, OpeningPhase.DECRYPTION)
+        _may_decrypt(ctx, tender, bid, OpeningPhase.DECRYPTION)
         _check_key(bid, content_key)
     outcome = _try_open(uow.blobs, bid, content_key)
     return _record(uow, ctx, bid_id, content_key, outcome, OpenedBy.BIDDER)
 
 
-def _may_decrypt(ctx: Context, tender: Tender, bids: list[Bid], bid: Bid, wanted: OpeningPhase) -> None:
+def _may_decrypt(ctx: Context, tender: Tender, bid: Bid, wanted: OpeningPhase) -> None:
+    """The bid is still sealed and the opening is in the ``wanted`` window. (With one bid
+    unresolved the phase does not depend on the others, so they are not read.)"""
     tender.next_state(TenderAction.DECRYPT_BID)
     if bid.section_id in _failed(tender):
         raise Conflict(
@@ -299,7 +301,7 @@ def _may_decrypt(ctx: Context, tender: Tender, bids: list[Bid], bid: Bid, wanted
     if bid.status is not BidStatus.SEALED:
         raise Conflict("bid_already_resolved", f"该投标已{bid.status}", f"The bid is already {bid.status}")
     now = ctx.clock.now()
-    current = _opening_phase(tender, bids, now)
+    current = _opening_phase(tender, [bid], now)
     if current is not wanted:
         zh = "投标人解密时间" if wanted is OpeningPhase.DECRYPTION else "保管人开启时间"
         raise Conflict(
@@ -402,7 +404,7 @@ def submit_share(uow: TenderingUnitOfWork, ctx: Context, bid_id: str, share: byt
             raise not_found("bid", bid_id)
         index = _custodian_index(tender, ctx)
         tender.next_state(TenderAction.SUBMIT_SHARE)
-        _may_decrypt(ctx, tender, uow.bids.for_tender(tender.id), bid, OpeningPhase.CUSTODIANS)
+        _may_decrypt(ctx, tender, bid, OpeningPhase.CUSTODIANS)
         header = _header(bid)
         if any(s.index == index for s in bid.shares):
             raise Conflict("share_already_submitted", "您已提交该投标的密钥份额", "You have already sent this share")

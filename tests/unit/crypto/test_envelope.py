@@ -259,3 +259,22 @@ def test_sealing_with_custodians_and_no_threshold_is_refused(suite: Suite, ca: R
     who = identity(suite, ca)
     with refused("envelope_malformed"):
         seal(suite, who, custodians=[envelope.Custodian(1, who.encryption_certificate)])
+
+
+def test_an_envelope_in_a_file_is_opened_in_place_and_checked_the_same(suite: Suite, ca: RootCA, tmp_path: Any) -> None:
+    who = identity(suite, ca)
+    data = seal(suite, who, files=[envelope.BidFile("a", data=b"z" * 20000)], chunk_size=envelope.MIN_CHUNK)
+    path = tmp_path / "bid.sbe"
+    path.write_bytes(data)
+    header = scan(data).header
+    key = envelope.unwrap_content_key(header, who.encryption_key)
+    for trusted in (None, header.raw):
+        with path.open("rb") as fh:
+            opened = envelope.open_envelope(fh, key, trusted_header=trusted)
+        assert opened.manifest["files"][0]["size"] == 20000
+    path.write_bytes(data[: len(data) - len(scan(data).trailer.raw) - 4])  # the trailer is not needed to open
+    with path.open("rb") as fh:
+        assert envelope.open_envelope(fh, key, trusted_header=header.raw).frames == scan(data).frames
+    path.write_bytes(data[: len(data) // 2])
+    with path.open("rb") as fh, refused("envelope_malformed"):
+        envelope.open_envelope(fh, key, trusted_header=header.raw)

@@ -42,7 +42,7 @@ from sunbid.tendering.bid_model import Bid
 from sunbid.tendering.model import Tender
 
 router = APIRouter(tags=["bids"])
-_BATCH = 1 << 20
+_BATCH = 256 << 10
 
 
 def bid_out(ctx: Context, bid: Bid, tender: Tender) -> BidOut:
@@ -92,7 +92,7 @@ def set_sealing(tender_id: str, body: SealingIn, ctx: Ctx, uow: Uow, p: Plat) ->
 
 
 # ---------------------------------------------------------------------------- submission
-def _consume(writer: Any, scanner: envelope.Scanner, data: bytes) -> None:
+def _consume(writer: Any, scanner: envelope.Scanner, data: bytes | bytearray) -> None:
     scanner.feed(data)
     writer.write(data)
 
@@ -127,11 +127,10 @@ async def submit_bid(tender_id: str, section_id: str, request: Request, ctx: Ctx
     try:
         async for chunk in request.stream():
             buffer += chunk
-            if len(buffer) >= _BATCH:
-                data = bytes(buffer)
-                buffer.clear()
+            if len(buffer) >= _BATCH:  # hashing and writing go to a worker thread, a batch at a time
+                data, buffer = buffer, bytearray()
                 await run_in_threadpool(_consume, writer, scanner, data)
-        await run_in_threadpool(_consume, writer, scanner, bytes(buffer))
+        await run_in_threadpool(_consume, writer, scanner, buffer)
         scanned = scanner.finish()
         blob = await run_in_threadpool(writer.commit)
     except BaseException:
