@@ -321,3 +321,20 @@ def test_the_opening_concludes_only_with_every_objection_answered_and_publishes_
     # now the public sees the record
     public = opening.view(world.uow(), world.ctx("admin"), tender_id)
     assert public["record"] == record
+
+
+def test_supervisors_read_each_submissions_evidence_after_the_deadline(
+    bidding: Bidding, world: World, opened: tuple[str, dict[str, str]]
+) -> None:
+    tender_id, made = opened
+    with pytest.raises(DomainError):
+        bids.evidence(world.uow(), world.ctx("tenderer"), tender_id)
+    bidding.decrypt("bidder", made["bidder"])
+    rows = {r["bid_id"]: r for r in bids.evidence(world.uow(), world.ctx("supervisor"), tender_id)}
+    row = rows[made["bidder"]]
+    assert row["address"] == "10.0.0.9"
+    assert row["client"]["device"] == {"mac": "mac-bidder", "hostname": "pc-bidder"}
+    assert row["files"][0]["author"] == "bidder"
+    assert row["project_manager"] == {"name": "张工"}
+    assert len(row["signer_certificate_sha256"]) == 64 and len(row["encryption_certificate_sha256"]) == 64
+    assert rows[made["bidder2"]]["files"] == [], "a bid not yet decrypted shows no file metadata"

@@ -278,3 +278,12 @@ def test_an_envelope_in_a_file_is_opened_in_place_and_checked_the_same(suite: Su
     path.write_bytes(data[: len(data) // 2])
     with path.open("rb") as fh, refused("envelope_malformed"):
         envelope.open_envelope(fh, key, trusted_header=header.raw)
+
+
+def test_every_crypto_refusal_code_is_documented() -> None:
+    from pathlib import Path
+
+    from sunbid.crypto.errors import CATALOGUE
+
+    text = (Path(__file__).parents[3] / "docs" / "crypto.md").read_text("utf-8")
+    assert [code for code in CATALOGUE if f"`{code}`" not in text] == []
