@@ -24,7 +24,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
+from sunbid.api.serving import ServerProcess, settings_env
 from tenders_api import fresh_database
 
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -64,25 +64,6 @@ def bare_app(blob_dir: Path) -> Any:
         return {"status": "ok"}
 
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return process
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("a server did not start")
 
 
 def peak_rss_of(pid: int) -> float:
@@ -245,39 +226,28 @@ def bench_rush(market: dict[str, Any], paths: list[Path], work: Path) -> dict[st
     import sqlalchemy as sa
 
     s, tender = market["settings"], market["tender"]
-    env = os.environ | {
-        "SUNBID_DATABASE_URL": s.database_url,
-        "SUNBID_BLOB_DIR": str(s.blob_dir),
-        "SUNBID_TRUST_DIR": str(s.trust_dir),
-        "SUNBID_LEDGER_KEY_FILE": str(s.ledger_key_file),
-        "SUNBID_PLATFORM_KEY_FILE": str(s.platform_key_file),
-        "SUNBID_PLATFORM_CERT_FILE": str(s.platform_cert_file),
-        "SUNBID_CLOCK": f"accelerated:1:{market['clock'].now().isoformat()}",
-    }
+    env = settings_env(s, SUNBID_CLOCK=f"accelerated:1:{market['clock'].now().isoformat()}")
     market["platform"].identity()  # made once, shared with the server process
     size = sum(p.stat().st_size for p in paths)
     results: dict[str, Any] = {"bids": len(paths), "bytes": size}
     # the bare endpoint, on the same blob store
-    port = free_port()
-    bare = start_server([sys.executable, __file__, "--serve-bare", str(port), str(s.blob_dir)], os.environ | {}, port)
-    try:
+
+    def bare_command(port: int) -> list[str]:
+        return [sys.executable, __file__, "--serve-bare", str(port), str(s.blob_dir)]
+
+    with ServerProcess(dict(os.environ), command=bare_command) as bare:
         jobs = [("/bare/upload", {"Content-Type": "application/octet-stream"}, p) for p in paths]
-        wall, latencies, statuses = asyncio.run(_rush(f"http://127.0.0.1:{port}", jobs))
+        wall, latencies, statuses = asyncio.run(_rush(bare.url, jobs))
         assert all(code == 201 for code in statuses), statuses
         results["bare"] = {
             "wall_s": wall,
             "p50_ms": percentile(latencies, 0.5) * 1000,
             "p99_ms": percentile(latencies, 0.99) * 1000,
         }
-    finally:
-        bare.terminate()
-        bare.wait()
     for path in s.blob_dir.rglob("*"):  # the bare run's copies go: the platform must store each bid itself
         if path.is_file() and path.parent.name != "tmp" and path.stat().st_size > MB:
             path.unlink()
-    port = free_port()
-    server = start_server([sys.executable, "-m", "sunbid.cli.main", "serve", "--port", str(port)], env, port)
-    try:
+    with ServerProcess(env) as server:
         jobs = [
             (
                 f"/api/v1/tenders/{tender.id}/sections/{tender.sections[0].id}/bids",
@@ -290,11 +260,8 @@ def bench_rush(market: dict[str, Any], paths: list[Path], work: Path) -> dict[st
             )
             for p, path in zip(market["people"], paths, strict=True)
         ]
-        wall, latencies, statuses = asyncio.run(_rush(f"http://127.0.0.1:{port}", jobs))
+        wall, latencies, statuses = asyncio.run(_rush(server.url, jobs))
         results["server_peak_rss_mib"] = peak_rss_of(server.pid)
-    finally:
-        server.terminate()
-        server.wait()
     with market["platform"].engine.connect() as conn:
         submissions = conn.execute(sa.text("SELECT count(*), count(DISTINCT bid_id) FROM bid_submissions")).one()
         bids_n = conn.execute(sa.text("SELECT count(*) FROM bids")).scalar_one()
@@ -452,25 +419,16 @@ def bench_memory(market: dict[str, Any], work: Path, size: int) -> dict[str, Any
     (keys / "sign-cert.pem").write_bytes(person["sign"].certificate.to_pem())
     (keys / "enc-cert.pem").write_bytes(person["enc"].certificate.to_pem())
     (keys / "form.json").write_text(json.dumps({"price": "10000000.00"}))
-    env = os.environ | {
-        "SUNBID_DATABASE_URL": s.database_url,
-        "SUNBID_BLOB_DIR": str(s.blob_dir),
-        "SUNBID_TRUST_DIR": str(s.trust_dir),
-        "SUNBID_LEDGER_KEY_FILE": str(s.ledger_key_file),
-        "SUNBID_PLATFORM_KEY_FILE": str(s.platform_key_file),
-        "SUNBID_PLATFORM_CERT_FILE": str(s.platform_cert_file),
-        "SUNBID_CLOCK": f"accelerated:1:{clock.now().isoformat()}",
-    }
-    port = free_port()
-    server = start_server([sys.executable, "-m", "sunbid.cli.main", "serve", "--port", str(port)], env, port)
+    env = settings_env(s, SUNBID_CLOCK=f"accelerated:1:{clock.now().isoformat()}")
+    server = ServerProcess(env)
     tool = os.environ | {
-        "SUNBID_URL": f"http://127.0.0.1:{port}",
+        "SUNBID_URL": server.url,
         "SUNBID_TOKEN": person["token"],
         "SUNBID_KEY_PASSPHRASE": "bench",
     }
     cli = ["bid"]
     sealed = work / "big.sbe"
-    try:
+    with server:
         before = peak_rss_of(server.pid)
         seal_rss, seal_s, _ = run_measured(
             [*cli, "seal", str(sealed), "--tender", fresh.id, "--section", fresh.sections[0].id,
@@ -484,9 +442,6 @@ def bench_memory(market: dict[str, Any], work: Path, size: int) -> dict[str, Any
         )
         assert json.loads(out)["receipt"]["ledger_seq"] > 0
         growth = peak_rss_of(server.pid) - before
-    finally:
-        server.terminate()
-        server.wait()
     return {
         "bytes": size,
         "seal_max_rss_mib": seal_rss,

@@ -245,7 +245,11 @@ def test_statute_makes_overlapping_and_related_bids_invalid_at_the_opening(
     world.clock.advance(timedelta(days=1))
     a, b = bidding.org_of("bidder"), bidding.org_of("bidder2")
     joint = [envelope.Member(a.credit_code, a.name, "50"), envelope.Member(b.credit_code, b.name, "50")]
-    made = {"bidder": bidding.bid("bidder", tender_id, consortium=joint).id}
+    agreement = [
+        envelope.BidFile("投标函.pdf", data=b"%PDF price"),
+        envelope.BidFile("联合体协议书.pdf", part="consortium_agreement", data=b"%PDF joint bid agreement"),
+    ]
+    made = {"bidder": bidding.bid("bidder", tender_id, consortium=joint, files=agreement).id}
     made["bidder2"] = bidding.bid("bidder2", tender_id).id  # also bids alone: 条例 第三十七条
     bidding.bidder("bidder5", legal_representative="王 五")
     bidding.bidder("bidder6", legal_representative="王五")
@@ -338,3 +342,24 @@ def test_supervisors_read_each_submissions_evidence_after_the_deadline(
     assert row["project_manager"] == {"name": "张工"}
     assert len(row["signer_certificate_sha256"]) == 64 and len(row["encryption_certificate_sha256"]) == 64
     assert rows[made["bidder2"]]["files"] == [], "a bid not yet decrypted shows no file metadata"
+
+
+def test_a_consortium_bid_without_its_joint_bid_agreement_is_invalid(
+    bidding: Bidding, world: World, platform: Platform
+) -> None:
+    tender_id = world.announced_tender(consortium_accepted=True)
+    world.clock.advance(timedelta(days=1))
+    a, b = bidding.org_of("bidder"), bidding.org_of("bidder2")
+    joint = [envelope.Member(a.credit_code, a.name, "70"), envelope.Member(b.credit_code, b.name, "30")]
+    made = {"bidder": bidding.bid("bidder", tender_id, consortium=joint).id}
+    for who in ("bidder3", "bidder4"):
+        made[who] = bidding.bid(who, tender_id).id
+    bidding.deadline(tender_id)
+    for who, bid_id in made.items():
+        bidding.decrypt(who, bid_id)
+    grounds = {
+        b.id: [g["code"] for g in b.invalid_grounds]
+        for b in bids.visible_bids(world.uow(), world.ctx("tenderer"), tender_id)
+    }
+    assert grounds == {made["bidder"]: ["consortium_agreement_missing"], made["bidder3"]: [], made["bidder4"]: []}
+    del platform

@@ -88,7 +88,9 @@ def section(deposit: str) -> Section:
     return Section("sec", "tnd", 1, "ZB001", "一标段", "全部", Decimal("1"), Decimal("1"), Decimal(deposit))
 
 
-def deposit(amount: str, kind: DepositKind = DepositKind.TRANSFER, status: DepositStatus = DepositStatus.HELD) -> Deposit:
+def deposit(
+    amount: str, kind: DepositKind = DepositKind.TRANSFER, status: DepositStatus = DepositStatus.HELD
+) -> Deposit:
     return Deposit("dep", "tnd", "sec", "a", kind, Decimal(amount), T0, None, status=status)
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import uvicorn
 from fastapi import FastAPI
+
+from sunbid.config import Settings
 
 
 class ServerThread:
@@ -40,3 +46,66 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that gives a child process these settings (``SUNBID_*`` variables)."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[f"SUNBID_{name.upper()}"] = str(value)
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """``sunbid serve`` in a process of its own, on 127.0.0.1 and a free port, for tests and
+    benchmarks that must not share the interpreter (or that kill the server on purpose)."""
+
+    def __init__(
+        self, env: dict[str, str], port: int | None = None, command: Callable[[int], list[str]] | None = None
+    ) -> None:
+        """``command(port)`` is the command line; by default ``sunbid serve --port PORT``."""
+        if port is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
+        self.port, self.url = port, f"http://127.0.0.1:{port}"
+        self.args = (
+            command(port) if command else [sys.executable, "-m", "sunbid.cli.main", "serve", "--port", str(port)]
+        )
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        import httpx2
+
+        # the command line is the caller's own (tests and benchmarks), never a request's
+        self.process = subprocess.Popen(  # noqa: S603
+            self.args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx2.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        self.process.kill()
+        raise RuntimeError("the server process did not start")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to tidy up."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)

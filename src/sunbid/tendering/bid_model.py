@@ -297,6 +297,12 @@ def conflicts(
     return grounds
 
 
+def consortium_agreement(files: list[dict[str, Any]]) -> bool:
+    """Whether a consortium's bid carries its joint-bid agreement (联合体协议书, 条例 第五十一条):
+    a non-empty file of the part ``consortium_agreement``."""
+    return any(f.get("part") == "consortium_agreement" and int(f.get("size") or 0) > 0 for f in files)
+
+
 # ---------------------------------------------------------------------------- deposits
 class DepositKind(StrEnum):
     TRANSFER = "transfer"  # 银行转账 from the bidder's basic account (条例 第二十六条)

@@ -40,6 +40,7 @@ from sunbid.tendering.bid_model import (
 )
 from sunbid.tendering.model import Section, Tender, TenderAction, TenderStatus
 from sunbid.tendering.ports import TenderingUnitOfWork
+from sunbid.tendering.service import readable_tender
 from sunbid.tendering.signing import GuaranteeVerifier, PlatformSigner, SealCheck, Signer
 
 #: The key algorithm an encryption certificate must have in each suite.
@@ -49,14 +50,6 @@ WINDOW_MINUTES = range(5, 24 * 60 + 1)
 
 
 # ---------------------------------------------------------------------------- helpers
-def _tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, *, for_update: bool = False) -> Tender:
-    tender = uow.tenders.get(tender_id, for_update=for_update)
-    if tender is None:
-        raise not_found("tender", tender_id)
-    authorize_read(ctx.actor, Action.TENDER_READ, tender, not_found("tender", tender_id))
-    return tender
-
-
 def _section(tender: Tender, section_id: str) -> Section:
     section = next((s for s in tender.sections if s.id == section_id), None)
     if section is None:
@@ -142,7 +135,7 @@ def set_sealing(
         raise DomainError("custodian_repeated", "同一保管人不能重复", "A custodian appears twice")
     now = ctx.clock.now()
     with uow:
-        tender = _tender(uow, ctx, tender_id, for_update=True)
+        tender = readable_tender(uow, ctx, tender_id, for_update=True)
         authorize(ctx.actor, Action.TENDER_MANAGE, tender)
         tender.apply(TenderAction.SET_SEALING)
         held: list[TenderCustodian] = []
@@ -211,7 +204,7 @@ def _check_encryption_certificate(check: SealCheck, der: bytes, suite: str, now:
 def prepare_submission(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, section_id: str) -> None:
     """Before any byte is accepted: the caller may bid in this section now."""
     with uow:
-        tender = _tender(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         _section(tender, section_id)
         _may_submit(ctx, tender)
 
@@ -401,7 +394,7 @@ def submit_bid(
     and return it with its signed receipt (回执, 电子办法 第二十七条)."""
     header = received.scanned.header
     with uow:
-        tender = _tender(uow, ctx, tender_id, for_update=True)
+        tender = readable_tender(uow, ctx, tender_id, for_update=True)
         section = _section(tender, section_id)
         _may_submit(ctx, tender)
         members, seal_signer, holder = _check_envelope(uow, ctx, tender, section, received, check)
@@ -547,7 +540,7 @@ def visible_bids(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> list
     """Before the deadline a bidder sees its own bids and nobody sees anyone else's: not even
     how many there are (法 第二十二条)."""
     with uow:
-        tender = _tender(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         if ctx.actor.is_public:
             authorize(ctx.actor, Action.BID_READ, None)
         return [b for b in uow.bids.for_tender(tender.id) if allowed(ctx.actor, Action.BID_READ, (tender, b))]
@@ -600,7 +593,7 @@ def evidence(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> list[dic
     authors and software, the project manager named and the deposits' payer accounts.
     Supervisors and auditors, after the deadline."""
     with uow:
-        tender = _tender(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         authorize(ctx.actor, Action.BID_EVIDENCE_READ, tender)
         deposits = uow.deposits.for_tender(tender.id)
         out = []
@@ -775,7 +768,7 @@ def submit_guarantee(
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
         raise DomainError("guarantee_malformed", "保函有效期须带时区", "The guarantee's dates need a time zone")
     with uow:
-        tender = _tender(uow, ctx, tender_id, for_update=True)
+        tender = readable_tender(uow, ctx, tender_id, for_update=True)
         section = _section(tender, section_id)
         now = ctx.clock.now()
         _before_deadline(tender, now)
@@ -847,7 +840,7 @@ def submit_guarantee(
 
 def visible_deposits(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> list[Deposit]:
     with uow:
-        tender = _tender(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         if ctx.actor.is_public:
             authorize(ctx.actor, Action.DEPOSIT_READ, None)
         return [d for d in uow.deposits.for_tender(tender.id) if allowed(ctx.actor, Action.DEPOSIT_READ, (tender, d))]

@@ -33,6 +33,7 @@ from sunbid.tendering.bid_model import (
     OpeningObjection,
     OpeningPhase,
     conflicts,
+    consortium_agreement,
     phase,
 )
 from sunbid.tendering.model import DueAction, Section, Tender, TenderAction, TenderDocument, TenderStatus, due_actions
@@ -201,6 +202,12 @@ def _settle(uow: TenderingUnitOfWork, ctx: Context, tender: Tender) -> None:
         for bid in live:
             if bid.id in grounds:
                 bid.invalid_grounds = grounds[bid.id]
+    for bid in live:
+        if bid.consortium and bid.status is BidStatus.DECRYPTED and not consortium_agreement(bid.files or []):
+            bid.invalid_grounds = [
+                *bid.invalid_grounds,
+                {"code": "consortium_agreement_missing", "article": "《招标投标法实施条例》第五十一条"},
+            ]
     uow.emit(
         event_from(
             ctx,
@@ -382,7 +389,7 @@ def custodian_tasks(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> l
     """The bids waiting for this custodian's share: with each, the envelope header, whose
     recipient entry for this custodian holds the wrapped share."""
     with uow:
-        tender = bids_._tender(uow, ctx, tender_id)
+        tender = tendering.readable_tender(uow, ctx, tender_id)
         index = _custodian_index(tender, ctx)
         if tender.status is not TenderStatus.OPENING or tender.decryption_ended_at is None:
             return []
@@ -429,7 +436,7 @@ def raise_objection(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, text
     if not text.strip():
         raise DomainError("objection_text_required", "异议内容不能为空", "An objection needs text")
     with uow:
-        tender = bids_._tender(uow, ctx, tender_id, for_update=True)
+        tender = tendering.readable_tender(uow, ctx, tender_id, for_update=True)
         bids = uow.bids.for_tender(tender.id)
         authorize(ctx.actor, Action.OPENING_OBJECT, (tender, _bidder_orgs(bids)))
         tender.next_state(TenderAction.OBJECT_AT_OPENING)
@@ -451,7 +458,7 @@ def answer_objection(
     if not answer.strip():
         raise DomainError("answer_text_required", "答复内容不能为空", "An answer needs text")
     with uow:
-        tender = bids_._tender(uow, ctx, tender_id, for_update=True)
+        tender = tendering.readable_tender(uow, ctx, tender_id, for_update=True)
         authorize(ctx.actor, Action.TENDER_MANAGE, tender)
         tender.next_state(TenderAction.ANSWER_OPENING_OBJECTION)
         objection = next((o for o in uow.opening_objections.for_tender(tender.id) if o.id == objection_id), None)
@@ -475,7 +482,7 @@ def conclude(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, signer: Pla
     """End the opening: the record, with the objections and answers, is signed by the platform,
     published (电子办法 第三十二条) and its digest written to the ledger."""
     with uow:
-        tender = bids_._tender(uow, ctx, tender_id, for_update=True)
+        tender = tendering.readable_tender(uow, ctx, tender_id, for_update=True)
         authorize(ctx.actor, Action.TENDER_MANAGE, tender)
         tender.next_state(TenderAction.CONCLUDE_OPENING)
         now = ctx.clock.now()
@@ -629,7 +636,7 @@ def opening_record(
 def view(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> dict[str, Any]:
     """The opening as its participants see it, and the concluded record as everyone does."""
     with uow:
-        tender = bids_._tender(uow, ctx, tender_id)
+        tender = tendering.readable_tender(uow, ctx, tender_id)
         bids = uow.bids.for_tender(tender.id)
         authorize(ctx.actor, Action.OPENING_READ, (tender, _bidder_orgs(bids)))
         now = ctx.clock.now()
@@ -687,7 +694,7 @@ def view(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> dict[str, An
 def retender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> Tender:
     """依法重新招标: a new draft with the sections that failed, documents and terms copied."""
     with uow:
-        old = bids_._tender(uow, ctx, tender_id)
+        old = tendering.readable_tender(uow, ctx, tender_id)
         authorize(ctx.actor, Action.TENDER_MANAGE, old)
         failed = [s for s in old.sections if s.failed]
         if old.status is TenderStatus.FAILED:

@@ -261,7 +261,7 @@ def _plan_public(plan: TenderPlan) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------- tenders
-def _tender_for(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, *, for_update: bool = False) -> Tender:
+def readable_tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, *, for_update: bool = False) -> Tender:
     tender = uow.tenders.get(tender_id, for_update=for_update)
     if tender is None:
         raise not_found("tender", tender_id)
@@ -281,7 +281,7 @@ def _before_deadline(tender: Tender, now: datetime) -> None:
 
 
 def _managed(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> Tender:
-    tender = _tender_for(uow, ctx, tender_id, for_update=True)
+    tender = readable_tender(uow, ctx, tender_id, for_update=True)
     authorize(ctx.actor, Action.TENDER_MANAGE, tender)
     return tender
 
@@ -542,7 +542,7 @@ def _check_announcement_signature(
 def prepare_upload(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> None:
     """Check, before any bytes are accepted, that the caller may add a document now."""
     with uow:
-        tender = _tender_for(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         authorize(ctx.actor, Action.TENDER_MANAGE, tender)
         tender.next_state(TenderAction.UPLOAD_DOCUMENT)
         _before_deadline(tender, ctx.clock.now())
@@ -708,7 +708,7 @@ def raise_objection(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, text
     if not text.strip():
         raise DomainError("objection_text_required", "异议内容不能为空", "An objection needs text")
     with uow:
-        tender = _tender_for(uow, ctx, tender_id, for_update=True)
+        tender = readable_tender(uow, ctx, tender_id, for_update=True)
         authorize(ctx.actor, Action.OBJECTION_RAISE, tender)
         tender.next_state(TenderAction.RAISE_OBJECTION)
         now = ctx.clock.now()
@@ -852,7 +852,7 @@ def _end(
 
 def get_tender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> Tender:
     with uow:
-        return _tender_for(uow, ctx, tender_id)
+        return readable_tender(uow, ctx, tender_id)
 
 
 def list_tenders(
@@ -865,7 +865,7 @@ def list_tenders(
 
 def visible_documents(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> list[TenderDocument]:
     with uow:
-        tender = _tender_for(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         if ctx.actor.is_public:
             authorize(ctx.actor, Action.DOCUMENT_READ, None)
         return [d for d in tender.documents if _may_read_document(ctx, tender, d)]
@@ -873,7 +873,7 @@ def visible_documents(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) ->
 
 def get_document(uow: TenderingUnitOfWork, ctx: Context, tender_id: str, document_id: str) -> TenderDocument:
     with uow:
-        tender = _tender_for(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         doc = next((d for d in tender.documents if d.id == document_id), None)
         if doc is None:
             raise not_found("document", document_id)
@@ -890,7 +890,7 @@ def _may_read_document(ctx: Context, tender: Tender, doc: TenderDocument) -> boo
 def visible_objections(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> list[Objection]:
     """Objections are seen by the tender's managers, oversight and the objector itself."""
     with uow:
-        tender = _tender_for(uow, ctx, tender_id)
+        tender = readable_tender(uow, ctx, tender_id)
         if ctx.actor.is_public:
             authorize(ctx.actor, Action.OBJECTION_READ, None)
         return [o for o in tender.objections if allowed(ctx.actor, Action.OBJECTION_READ, (tender, o))]
