@@ -287,3 +287,17 @@ def test_every_crypto_refusal_code_is_documented() -> None:
 
     text = (Path(__file__).parents[3] / "docs" / "crypto.md").read_text("utf-8")
     assert [code for code in CATALOGUE if f"`{code}`" not in text] == []
+
+
+def test_a_tampered_chunk_in_a_mapped_file_is_refused_like_in_a_stream(suite: Suite, ca: RootCA, tmp_path: Any) -> None:
+    who = identity(suite, ca)
+    data = bytearray(seal(suite, who, files=[envelope.BidFile("a", data=b"q" * 9000)], chunk_size=envelope.MIN_CHUNK))
+    key = envelope.unwrap_content_key(scan(bytes(data)).header, who.encryption_key)
+    start, _end = _frames_region(bytes(data))
+    data[start + 5 + 100] ^= 1
+    path = tmp_path / "bid.sbe"
+    path.write_bytes(data)
+    for source in (io.BytesIO(bytes(data)), path.open("rb")):
+        with source, refused("ciphertext_invalid"):
+            envelope.open_envelope(source, key)
+    path.unlink()  # nothing keeps the file mapped
