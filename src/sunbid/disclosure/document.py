@@ -18,6 +18,7 @@ from outside is refused by :func:`document_from_json` with ``document_invalid``.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -114,8 +115,11 @@ class Table:
                 raise ValueError(f"row {number} has {len(row)} cells; the table has {columns} columns")
         if self.widths and len(self.widths) != columns:
             raise ValueError(f"{len(self.widths)} widths for {columns} columns")
-        if any(isinstance(w, bool) or not isinstance(w, int | float) or not w > 0 for w in self.widths):
-            raise ValueError("column widths are positive numbers")
+        if any(
+            isinstance(w, bool) or not isinstance(w, int | float) or not (w > 0 and math.isfinite(w))
+            for w in self.widths
+        ):
+            raise ValueError("column widths are positive finite numbers")
         if self.align and len(self.align) != columns:
             raise ValueError(f"{len(self.align)} alignments for {columns} columns")
 
