@@ -42,6 +42,8 @@ EXPECTED_DEFAULTS: dict[str, tuple[int | Decimal, str]] = {
     "contract_sign_days_after_award": (30, "days"),
     "report_to_supervisor_days": (15, "days"),
     "complaint_window_days": (10, "days"),
+    "complaint_accept_working_days": (3, "working_days"),
+    "complaint_decide_working_days": (30, "working_days"),
     "penalty_publicity_working_days": (7, "working_days"),
 }
 

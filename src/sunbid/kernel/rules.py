@@ -11,6 +11,10 @@ jurisdiction overrides values (and must then give its own citation) in a TOML fi
     value = 30
     citation = "宁发改法规字〔2022〕519号"
 
+A ``[calendar]`` table in the same file gives the holidays and adjusted working days that rules
+counted in ``working_days`` need (see :mod:`sunbid.kernel.calendar`); :meth:`RuleBook.deadline`
+ends a period by its rule's unit.
+
 ``certainty`` follows the reference: ``verified`` (read in the official text), ``secondary``
 (read in a transcription) or ``unverified``; ``platform`` marks this platform's reading where
 the text gives no number (each such reading has an ADR).
@@ -21,10 +25,12 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sunbid.kernel.calendar import Deadline, WorkingCalendar, china_date
 from sunbid.kernel.errors import DomainError
 
 LAW = "《招标投标法》"
@@ -272,6 +278,23 @@ _DEFAULTS: tuple[Rule, ...] = (
         f"{REGS}第六十条",
     ),
     Rule(
+        "complaint_accept_working_days",
+        3,
+        "working_days",
+        "行政监督部门自收到投诉之日起决定是否受理的期限",
+        "Working days within which the supervisor decides whether to accept a complaint, from its receipt",
+        f"{REGS}第六十一条",
+    ),
+    Rule(
+        "complaint_decide_working_days",
+        30,
+        "working_days",
+        "自受理投诉之日起作出书面处理决定的期限（检验、检测、鉴定、专家评审所需时间不计算在内）",
+        "Working days within which the supervisor decides an accepted complaint in writing "
+        "(time for testing, inspection, appraisal and expert review is not counted)",
+        f"{REGS}第六十一条",
+    ),
+    Rule(
         "penalty_publicity_working_days",
         7,
         "working_days",
@@ -307,12 +330,24 @@ def _override_value(key: str, base: int | Decimal, raw: object) -> int | Decimal
     raise wrong
 
 
-class RuleBook:
-    """The rules in force for one jurisdiction: the national defaults plus its overrides."""
+#: Units of the rules that are periods, which :meth:`RuleBook.deadline` can end.
+PERIOD_UNITS = ("days", "working_days")
 
-    def __init__(self, rules: Mapping[str, Rule], jurisdiction: str = "全国（默认）") -> None:
+
+class RuleBook:
+    """The rules in force for one jurisdiction: the national defaults plus its overrides, and
+    the working-day calendar (``calendar``; by default one that covers no year, so every period
+    in working days is provisional until the jurisdiction file lists its holidays)."""
+
+    def __init__(
+        self,
+        rules: Mapping[str, Rule],
+        jurisdiction: str = "全国（默认）",
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
         self._rules = dict(rules)
         self.jurisdiction = jurisdiction
+        self.calendar = calendar if calendar is not None else WorkingCalendar()
 
     @classmethod
     def default(cls) -> RuleBook:
@@ -322,7 +357,15 @@ class RuleBook:
     def from_file(cls, path: Path) -> RuleBook:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        return cls.default().overridden(data.get("rules", {}), str(data.get("jurisdiction", {}).get("name", path.stem)))
+        book = cls.default().overridden(data.get("rules", {}), str(data.get("jurisdiction", {}).get("name", path.stem)))
+        table = data.get("calendar")
+        if table is None:
+            return book
+        if not isinstance(table, dict):
+            raise DomainError(
+                "calendar_invalid", "calendar 须为一个表 [calendar]", "'calendar' must be a table: [calendar]"
+            )
+        return book.with_calendar(WorkingCalendar.from_table(table))
 
     def overridden(self, overrides: Mapping[str, Mapping[str, Any]], jurisdiction: str) -> RuleBook:
         rules = dict(self._rules)
@@ -344,7 +387,30 @@ class RuleBook:
             rules[key] = replace(
                 base, value=value, citation=str(spec["citation"]), certainty=str(spec.get("certainty", "verified"))
             )
-        return RuleBook(rules, jurisdiction)
+        return RuleBook(rules, jurisdiction, self.calendar)
+
+    def with_calendar(self, calendar: WorkingCalendar) -> RuleBook:
+        """The same rules with another working-day calendar."""
+        return RuleBook(self._rules, self.jurisdiction, calendar)
+
+    def deadline(self, key: str, start: datetime, *, strict: bool = False) -> Deadline:
+        """The end of the period that rule ``key`` sets, counted from ``start``.
+
+        - ``days``: ``start`` plus that many days of 24 hours, as the use cases have always
+          counted calendar days (an instant, never provisional);
+        - ``working_days``: 24:00 China time of the n-th working day after ``start``'s China
+          date (:meth:`WorkingCalendar.add_working_days`), provisional when the period crosses a
+          year the calendar does not cover, or refused then with ``strict``
+          (``calendar_year_missing``).
+        """
+        rule = self._rules[key]
+        if rule.unit not in PERIOD_UNITS:
+            raise ValueError(f"rule {key!r} counts {rule.unit}, not a period of days")
+        n = self.days(key)
+        if rule.unit == "working_days":
+            return self.calendar.add_working_days(start, n, strict=strict)
+        china_date(start)  # refuses a naive datetime, as working days do
+        return Deadline(start + timedelta(days=n))
 
     def __getitem__(self, key: str) -> Rule:
         return self._rules[key]
