@@ -36,16 +36,25 @@ from sunbid.evaluation.methods import (
     window_start,
 )
 from sunbid.evaluation.scheme import (
+    AbnormalRule,
+    AbnormalRuleKind,
     Aggregation,
     AggregationRule,
     AwardMode,
+    CreditGradeCriterion,
     DecisionMethod,
+    EvaluationScheme,
+    Factor,
+    FactorKind,
+    Method,
     Part,
+    PastPerformanceCriterion,
     PriceFormula,
     PriceFormulaKind,
     TieBreak,
     TieBreakKind,
     TrackRecordRequirement,
+    validate,
 )
 from sunbid.kernel.errors import Conflict, DomainError, Forbidden
 from sunbid.kernel.rules import RuleBook
@@ -620,3 +629,62 @@ def test_a_deviation_threshold_must_be_given_and_positive() -> None:
         deviating_members({}, DeviationThreshold())
     with pytest.raises(DomainError, match="threshold_invalid"):
         deviating_members({}, DeviationThreshold(sd=D(0)))
+
+
+# ---------------------------------------------------------------------------- a scheme shaped like a real services tender
+def services_scheme() -> EvaluationScheme:
+    """Shaped like a 2024 telecom maintenance tender: a 40-point business and technical table
+    beside 60 points of price, two places rounded half up, ties broken by the lower price, then
+    the implementation plan, then the larger total of similar contracts since 1 January 2021."""
+    factors = (
+        Factor("price", "投标报价", FactorKind.PRICE, Part.PRICE, D(60)),
+        Factor("plan", "综合代维实施方案", FactorKind.SUBJECTIVE, Part.TECHNICAL, D(25)),
+        Factor(
+            "performance",
+            "类似项目业绩",
+            FactorKind.OBJECTIVE,
+            Part.COMMERCIAL,
+            D(10),
+            criterion=PastPerformanceCriterion(
+                points_each=D(2), cap=D(10), min_amount=D("5000000"), since=date(2021, 1, 1)
+            ),
+        ),
+        Factor(
+            "credit", "信用", FactorKind.OBJECTIVE, Part.CREDIT, D(5), criterion=CreditGradeCriterion((("A", D(5)),))
+        ),
+    )
+    return EvaluationScheme(
+        method=Method.COMPREHENSIVE,
+        factors=factors,
+        price_formula=PriceFormula(PriceFormulaKind.LOWEST_PRICE_BENCHMARK),
+        aggregation=AggregationRule(Aggregation.MEAN),
+        abnormal_rules=(AbnormalRule(AbnormalRuleKind.BELOW_MEAN_OF_ALL, D("0.50")),),
+        tie_breaks=(
+            TieBreak(TieBreakKind.LOWER_PRICE),
+            TieBreak(TieBreakKind.HIGHER_FACTOR, "plan"),
+            TieBreak(TieBreakKind.HIGHER_SIMILAR_AMOUNT, "performance"),
+        ),
+    )
+
+
+def test_equal_scores_prices_and_plans_are_separated_by_the_larger_similar_contracts() -> None:
+    scheme = services_scheme()
+    validate(scheme, "services", "通信代维", RULES)
+    small = tuple(PastProject(f"s{i}", D("6000000"), date(2023, 1, 1 + i)) for i in range(5))
+    large = tuple(PastProject(f"l{i}", D("9000000"), date(2023, 1, 1 + i)) for i in range(5))
+    bids = [BidPricing("small", D("8000000.00")), BidPricing("large", D("8000000.00"))]
+    scores = {m: {b.bid_id: {"plan": D(20)} for b in bids} for m in COMMITTEE}
+    result = evaluate_comprehensive(
+        scheme,
+        bids,
+        committee=COMMITTEE,
+        member_scores=scores,
+        registry={"small": RegistryFacts(projects=small), "large": RegistryFacts(projects=large)},
+        as_of=AS_OF,
+        rules=RULES,
+    )
+    assert result.totals["small"].total == result.totals["large"].total == D("90.00")
+    assert result.objective["large"]["performance"].similar_amount == D("45000000.00")
+    [first, second] = result.ranking.entries
+    assert (first.bid_id, first.rank, second.rank) == ("large", 1, 2)
+    assert first.decided_by == TieBreak(TieBreakKind.HIGHER_SIMILAR_AMOUNT, "performance")

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -611,3 +612,11 @@ def test_validation_refuses_with_a_domain_error_or_accepts_never_crashes(scheme:
     else:
         return
     assert all(messages)
+
+
+def test_the_documented_example_scheme_is_a_valid_scheme() -> None:
+    doc = (Path(__file__).parents[3] / "docs" / "evaluation-methods.md").read_text(encoding="utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    scheme = EvaluationScheme.from_json(json.loads(example))
+    ok(scheme, "goods", "设备")
+    assert scheme.award.decision_method is DecisionMethod.VALUE_FOR_MONEY
