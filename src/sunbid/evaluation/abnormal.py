@@ -206,4 +206,11 @@ def detect_for_scheme(
 
 def explanation_due(scheme: EvaluationScheme, rules: RuleBook, requested_at: datetime) -> datetime:
     """When the written explanation of a flagged price is due: the declared hours after the request."""
-    return requested_at + timedelta(hours=scheme.explanation_hours(rules))
+    try:
+        return requested_at + timedelta(hours=scheme.explanation_hours(rules))
+    except OverflowError:
+        raise DomainError(
+            "scheme_abnormal_invalid",
+            "异常低价书面说明期限超出日历范围",
+            "The time for the explanation runs past the calendar",
+        ) from None

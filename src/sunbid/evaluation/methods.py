@@ -299,6 +299,14 @@ def score_prices(
         raise DomainError("scheme_has_no_price_score", "该评标办法没有价格分", "This scheme has no price score")
     if not prices:
         raise Conflict("no_valid_bids", "没有有效投标", "There are no valid bids to evaluate")
+    for p in prices.values():
+        if not p.evaluated.is_finite() or p.evaluated <= 0:
+            raise DomainError(
+                "evaluated_price_not_positive",
+                f"投标 {p.bid_id} 的评审价须大于零",
+                f"Bid {p.bid_id}: the evaluated price must be above 0",
+                bid_id=p.bid_id,
+            )
     ordered = sorted(prices.values(), key=lambda p: (p.evaluated, p.bid_id))
     scores: dict[str, PriceScore] = {}
     if formula.kind is PriceFormulaKind.LOWEST_PRICE_BENCHMARK:
@@ -322,6 +330,10 @@ def score_prices(
         used, dropped = ordered[1:-1], [ordered[0], ordered[-1]]
     mean = _div(sum((p.evaluated for p in used), Decimal(0)), Decimal(len(used)))
     base = _fen(mean * (1 - k))
+    if base <= 0:
+        raise DomainError(
+            "benchmark_not_positive", "评标基准价不大于零，K值不可用", "The benchmark is not above 0: K cannot be used"
+        )
     benchmark = PriceBenchmark(
         formula.kind,
         base,
@@ -520,7 +532,7 @@ def window_start(as_of: date, within_years: int | None, since: date | None) -> d
     if since is not None:
         return since
     assert within_years is not None
-    year = as_of.year - within_years
+    year = max(as_of.year - within_years, date.min.year)
     try:
         return as_of.replace(year=year)
     except ValueError:

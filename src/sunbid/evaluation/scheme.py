@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sunbid.kernel.errors import DomainError, RuleViolation
+from sunbid.kernel.money import MAX_YUAN
 from sunbid.kernel.rules import RuleBook
 
 EVAL_REGS = "《评标委员会和评标方法暂行规定》"
@@ -103,6 +104,9 @@ ROUNDING_MODES = {"ROUND_HALF_UP": ROUND_HALF_UP, "ROUND_HALF_EVEN": ROUND_HALF_
 BID_FILE_PARTS = ("commercial", "technical", "qualification", "consortium_agreement", "other")
 
 CATEGORIES = ("works", "goods", "services")
+
+#: The most decimal places a number in a scheme may have (ratios such as 0.005 need a few).
+MAX_PLACES = 10
 
 
 # ---------------------------------------------------------------------------- objective criteria
@@ -477,6 +481,14 @@ def _dec(raw: object, path: str) -> Decimal:
         raise _bad(path, "不是数字", "is not a number") from None
     if not value.is_finite():
         raise _bad(path, "须为有限数", "must be finite")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if abs(value) > MAX_YUAN or exponent < -MAX_PLACES:
+        raise _bad(
+            path,
+            f"数值超出范围（绝对值至多 {MAX_YUAN}，至多 {MAX_PLACES} 位小数）",
+            f"is out of range (at most {MAX_YUAN} in size, {MAX_PLACES} places)",
+        )
     return value
 
 

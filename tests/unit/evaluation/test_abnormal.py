@@ -137,3 +137,9 @@ def test_a_bid_is_flagged_exactly_when_the_rule_says_so(
             expected = literal(rule, bid, prices, ceiling)
             assert (rule.kind in skipped) == (expected is None)
             assert (rule.kind in triggered) == bool(expected)
+
+
+def test_an_explanation_time_past_the_calendar_is_refused() -> None:
+    asked = datetime(2025, 4, 2, 2, 0, tzinfo=UTC)
+    with pytest.raises(DomainError, match="scheme_abnormal_invalid"):
+        explanation_due(comprehensive(abnormal_explanation_hours=10**12), RULES, asked)

@@ -688,3 +688,12 @@ def test_equal_scores_prices_and_plans_are_separated_by_the_larger_similar_contr
     [first, second] = result.ranking.entries
     assert (first.bid_id, first.rank, second.rank) == ("large", 1, 2)
     assert first.decided_by == TieBreak(TieBreakKind.HIGHER_SIMILAR_AMOUNT, "performance")
+
+
+def test_prices_that_cannot_be_scored_are_refused_not_divided_by() -> None:
+    with pytest.raises(DomainError, match="evaluated_price_not_positive"):
+        score_prices(comprehensive(), prices_of({"a": "0", "b": "100"}))
+
+
+def test_a_window_of_more_years_than_the_calendar_has_starts_at_its_beginning() -> None:
+    assert window_start(AS_OF, 10**6, None) == date(1, 4, 2)

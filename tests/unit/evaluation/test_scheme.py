@@ -620,3 +620,12 @@ def test_the_documented_example_scheme_is_a_valid_scheme() -> None:
     scheme = EvaluationScheme.from_json(json.loads(example))
     ok(scheme, "goods", "设备")
     assert scheme.award.decision_method is DecisionMethod.VALUE_FOR_MONEY
+
+
+@pytest.mark.parametrize("value", ["1E+20", "0.00000000001", "99999999999999"])
+def test_numbers_beyond_any_sensible_scheme_are_refused(value: str) -> None:
+    data = comprehensive().as_json()
+    data["total_points"] = value
+    with pytest.raises(DomainError) as caught:
+        EvaluationScheme.from_json(data)
+    assert caught.value.details["field"] == "total_points"
