@@ -16,6 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+from sunbid.evaluation.arithmetic import CorrectedPrice
 from sunbid.evaluation.scheme import (
     AdjustmentBasis,
     Aggregation,
@@ -125,6 +126,19 @@ class BidPricing:
     stated_price: Decimal | None = None  # the price read at the opening, when it differs
     small_or_micro: bool = False  # declared small or micro enterprise (中小企业声明函)
     adjustments: tuple[AppliedAdjustment, ...] = ()
+
+    @classmethod
+    def from_correction(
+        cls,
+        bid_id: str,
+        corrected: CorrectedPrice,
+        *,
+        small_or_micro: bool = False,
+        adjustments: tuple[AppliedAdjustment, ...] = (),
+    ) -> BidPricing:
+        """The pricing of a bid whose form went through ``arithmetic.correct_price``."""
+        stated = corrected.stated_price if corrected.corrected else None
+        return cls(bid_id, corrected.price, stated, small_or_micro, adjustments)
 
 
 # ---------------------------------------------------------------------------- evaluated prices

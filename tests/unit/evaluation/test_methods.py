@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sunbid.evaluation.arithmetic import correct_price
 from sunbid.evaluation.methods import (
     AppliedAdjustment,
     BidPricing,
@@ -697,3 +698,13 @@ def test_prices_that_cannot_be_scored_are_refused_not_divided_by() -> None:
 
 def test_a_window_of_more_years_than_the_calendar_has_starts_at_its_beginning() -> None:
     assert window_start(AS_OF, 10**6, None) == date(1, 4, 2)
+
+
+def test_a_corrected_bid_form_becomes_the_pricing_the_evaluation_starts_from() -> None:
+    corrected = correct_price({"price": "1100000.00", "price_in_words": "壹佰壹拾万元整"})
+    assert BidPricing.from_correction("b1", corrected, small_or_micro=True) == BidPricing(
+        "b1", D("1100000.00"), None, True
+    )
+    corrected = correct_price({"price": "1100000.00", "price_in_words": "壹仟壹佰万元整"})
+    pricing = BidPricing.from_correction("b1", corrected)
+    assert (pricing.price, pricing.stated_price) == (D("11000000.00"), D("1100000.00"))
