@@ -45,6 +45,19 @@ EXPECTED_DEFAULTS: dict[str, tuple[int | Decimal, str]] = {
     "complaint_accept_working_days": (3, "working_days"),
     "complaint_decide_working_days": (30, "working_days"),
     "penalty_publicity_working_days": (7, "working_days"),
+    # the evaluation room (china-rules.md §4.2, §5; the Nanjing plan; the SME measures)
+    "survey_design_technical_weight_min": (Decimal("0.40"), "ratio"),
+    "sme_deduction_goods_services_min": (Decimal("0.10"), "ratio"),
+    "sme_deduction_goods_services_max": (Decimal("0.20"), "ratio"),
+    "sme_deduction_works_min": (Decimal("0.03"), "ratio"),
+    "sme_deduction_works_max": (Decimal("0.05"), "ratio"),
+    "abnormal_below_mean_ratio": (Decimal("0.50"), "ratio"),
+    "abnormal_below_next_lowest_ratio": (Decimal("0.50"), "ratio"),
+    "abnormal_below_ceiling_ratio": (Decimal("0.45"), "ratio"),
+    "abnormal_explanation_default_hours": (24, "hours"),
+    "separated_candidates_min": (3, "count"),
+    "separated_candidates_max": (7, "count"),
+    "expert_score_deviation_sd": (Decimal("2"), "ratio"),
 }
 
 
@@ -71,7 +84,7 @@ def test_every_default_rule_has_a_citation_titles_and_a_known_certainty(key: str
 
 def test_day_and_count_rules_are_integers_and_ratios_and_caps_are_decimals() -> None:
     for rule in RuleBook.default():
-        if rule.unit in ("days", "working_days", "count"):
+        if rule.unit in ("days", "working_days", "hours", "count"):
             assert type(rule.value) is int, rule.key
         else:
             assert isinstance(rule.value, Decimal), rule.key

@@ -38,13 +38,16 @@ REGS = "《招标投标法实施条例》"
 EBID = "《电子招标投标办法》"
 EVAL = "《评标委员会和评标方法暂行规定》"
 WORKS = "《工程建设项目施工招标投标办法》"
+GPROC = "《政府采购货物和服务招标投标管理办法》（财政部令第87号）"
+SME = "《政府采购促进中小企业发展管理办法》（财库〔2020〕46号）第九条；《关于进一步加大政府采购支持中小企业力度的通知》（财库〔2022〕19号）"
+NANJING = "南京市贯彻落实《国务院办公厅关于创新完善体制机制推动招标投标市场规范健康发展的意见》实施方案"
 
 
 @dataclass(frozen=True)
 class Rule:
     key: str
     value: int | Decimal
-    unit: str  # "days", "working_days", "count", "ratio", "yuan"
+    unit: str  # "days", "working_days", "hours", "count", "ratio", "yuan"
     title_zh: str
     title_en: str
     citation: str
@@ -305,6 +308,120 @@ _DEFAULTS: tuple[Rule, ...] = (
     ),
 )
 
+#: The evaluation room's numbers: methods, price preferences, abnormally low prices, 评定分离.
+_EVALUATION: tuple[Rule, ...] = (
+    Rule(
+        "survey_design_technical_weight_min",
+        Decimal("0.40"),
+        "ratio",
+        "勘察设计项目综合评估法中技术部分分值占总分的最低比例（突出技术因素、相应增加权重）",
+        "Minimum share of the total points for the technical part when survey or design services are scored",
+        f"{NANJING}第24项（“在勘察设计项目评标中应突出技术因素、相应增加权重”；比例由本平台设定）",
+        "platform",
+    ),
+    Rule(
+        "sme_deduction_goods_services_min",
+        Decimal("0.10"),
+        "ratio",
+        "货物、服务项目对小微企业报价给予价格扣除的最低比例",
+        "Lowest price deduction for small and micro enterprises in goods and services",
+        SME,
+        "unverified",
+    ),
+    Rule(
+        "sme_deduction_goods_services_max",
+        Decimal("0.20"),
+        "ratio",
+        "货物、服务项目对小微企业报价给予价格扣除的最高比例",
+        "Highest price deduction for small and micro enterprises in goods and services",
+        SME,
+        "unverified",
+    ),
+    Rule(
+        "sme_deduction_works_min",
+        Decimal("0.03"),
+        "ratio",
+        "工程项目对小微企业报价给予价格扣除的最低比例",
+        "Lowest price deduction for small and micro enterprises in works",
+        SME,
+        "unverified",
+    ),
+    Rule(
+        "sme_deduction_works_max",
+        Decimal("0.05"),
+        "ratio",
+        "工程项目对小微企业报价给予价格扣除的最高比例",
+        "Highest price deduction for small and micro enterprises in works",
+        SME,
+        "unverified",
+    ),
+    Rule(
+        "abnormal_below_mean_ratio",
+        Decimal("0.50"),
+        "ratio",
+        "报价低于其他有效投标报价平均值的该比例时，启动异常低价审查（默认值）",
+        "A price below this share of the mean of the other valid prices triggers the abnormally-low-price review "
+        "(default)",
+        f"财库〔2026〕2号（据三个公开项目转引，原文未核实）；{GPROC}第六十条；{EVAL}第二十一条",
+        "unverified",
+    ),
+    Rule(
+        "abnormal_below_next_lowest_ratio",
+        Decimal("0.50"),
+        "ratio",
+        "报价低于次低有效投标报价的该比例时，启动异常低价审查（默认值）",
+        "A price below this share of the next-lowest valid price triggers the abnormally-low-price review (default)",
+        f"财库〔2026〕2号（据三个公开项目转引，原文未核实）；{GPROC}第六十条；{EVAL}第二十一条",
+        "unverified",
+    ),
+    Rule(
+        "abnormal_below_ceiling_ratio",
+        Decimal("0.45"),
+        "ratio",
+        "报价低于最高投标限价的该比例时，启动异常低价审查（默认值）",
+        "A price below this share of the maximum bid price triggers the abnormally-low-price review (default)",
+        f"财库〔2026〕2号（据三个公开项目转引，原文未核实）；{GPROC}第六十条；{EVAL}第二十一条",
+        "unverified",
+    ),
+    Rule(
+        "abnormal_explanation_default_hours",
+        24,
+        "hours",
+        "异常低价书面说明及证明材料的默认提交期限（法规只要求合理期限）",
+        "Default time for the written explanation of an abnormally low price (the rules ask for a reasonable time)",
+        f"{EVAL}第二十一条；{GPROC}第六十条",
+        "platform",
+    ),
+    Rule(
+        "separated_candidates_min",
+        3,
+        "count",
+        "评定分离时评标委员会推荐的不排序定标候选人最少人数",
+        "Fewest unranked candidates the committee recommends under 评定分离",
+        "深圳市等地评定分离试点规则（候选人数由地方规定，常见三至七名）；国办发〔2024〕21号",
+        "unverified",
+    ),
+    Rule(
+        "separated_candidates_max",
+        7,
+        "count",
+        "评定分离时评标委员会推荐的不排序定标候选人最多人数",
+        "Most unranked candidates the committee recommends under 评定分离",
+        "深圳市等地评定分离试点规则（候选人数由地方规定，常见三至七名）；国办发〔2024〕21号",
+        "unverified",
+    ),
+    Rule(
+        "expert_score_deviation_sd",
+        Decimal("2"),
+        "ratio",
+        "评委对某投标主观评分偏离其他评委平均分超过其他评委标准差的该倍数时予以标记（一标一评）",
+        "An expert's subjective score more than this many standard deviations from the other members' mean is "
+        "flagged (一标一评)",
+        f"{NANJING}第33项（“一标一评”，倍数由本平台设定）",
+        "platform",
+    ),
+)
+
 
 def _override_value(key: str, base: int | Decimal, raw: object) -> int | Decimal:
     """Whole numbers stay whole (days, counts); ratios and amounts are exact decimals."""
@@ -351,7 +468,7 @@ class RuleBook:
 
     @classmethod
     def default(cls) -> RuleBook:
-        return cls({r.key: r for r in _DEFAULTS})
+        return cls({r.key: r for r in (*_DEFAULTS, *_EVALUATION)})
 
     @classmethod
     def from_file(cls, path: Path) -> RuleBook:
