@@ -457,7 +457,7 @@ def evidence_edges(statutory: pl.DataFrame) -> pl.DataFrame:
 
 def network_indicators(
     market: Market, statutory: pl.DataFrame | None = None, **thresholds: dict[str, float]
-) -> tuple[pl.DataFrame, dict[str, object]]:
+) -> tuple[pl.DataFrame, tuple[pl.DataFrame, list[list[str]]]]:
     """Every network indicator, and the co-bidding graph's data for the report."""
     part = participation(market)
     pair_flags, pairs = UnusualPairs(**thresholds.get(UnusualPairs.id, {})).compute(part)
@@ -470,5 +470,4 @@ def network_indicators(
     rotation = Rotation(**thresholds.get(Rotation.id, {})).compute(part, groups, market.winner_basis)
     losers = HabitualLosers(**thresholds.get(HabitualLosers.id, {})).compute(part, market.winner_basis)
     winners = AbnormalWinners(**thresholds.get(AbnormalWinners.id, {})).compute(part, market.winner_basis)
-    graph = {"edges": edges.to_dicts(), "groups": groups}
-    return concat_flags([pair_flags, group_flags, rotation, losers, winners]), graph
+    return concat_flags([pair_flags, group_flags, rotation, losers, winners]), (edges, groups)
