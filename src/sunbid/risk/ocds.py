@@ -79,10 +79,34 @@ REASONS: dict[str, tuple[str, str]] = {
         "仅有一个投标，价格筛查无意义（计入单一投标红旗）",
         "One bid only: no price screens (it counts for R018)",
     ),
+    "bid_status_unknown": (
+        "投标状态不在代码表中，按待评审处理",
+        "The bid status is not in the codelist: read as pending",
+    ),
     "schema_invalid": (
         "不符合 OCDS 1.1.5 模式（仍读取可用内容）",
         "Fails the OCDS 1.1.5 schema (what is usable is still read)",
     ),
+}
+
+
+#: Bid statuses as publishers write them, onto the bids extension's codelist.
+BID_STATUS = {
+    "valid": "valid",
+    "qualified": "valid",
+    "active": "valid",
+    "accepted": "valid",
+    "disqualified": "disqualified",
+    "not-qualified": "disqualified",
+    "notqualified": "disqualified",
+    "unsuccessful": "disqualified",
+    "invalid": "disqualified",
+    "rejected": "disqualified",
+    "pending": "pending",
+    "invited": "invited",
+    "withdrawn": "withdrawn",
+    "cancelled": "withdrawn",
+    "deleted": "withdrawn",
 }
 
 
@@ -252,9 +276,14 @@ def _release_rows(r: dict[str, Any], order: int, source: str, out: Reading) -> N
         if not who:
             out.skips.append(skip_row(source, "bid", f"{ocid}/{bid_id}", "tenderer_missing"))
             continue
+        raw_status = str(b.get("status") or "").strip()
+        status = BID_STATUS.get(raw_status.lower()) if raw_status else "pending"
+        if status is None:
+            out.skips.append(skip_row(source, "bid", f"{ocid}/{bid_id}", "bid_status_unknown", raw_status[:80]))
+            status = "pending"
         bid_value = _obj(b.get("value"))
         amount, problem = _number(bid_value.get("amount"))
-        if problem is None and amount is None and b.get("status") not in ("invited", "withdrawn"):
+        if problem is None and amount is None and status not in ("invited", "withdrawn"):
             problem = "amount_missing"
         if problem:
             out.skips.append(skip_row(source, "bid", f"{ocid}/{bid_id}", problem, repr(bid_value.get("amount"))[:80]))
@@ -266,7 +295,7 @@ def _release_rows(r: dict[str, Any], order: int, source: str, out: Reading) -> N
                 "bidder_id": who[0],
                 "amount": amount,
                 "currency": bid_value.get("currency") or None,
-                "status": b.get("status") if isinstance(b.get("status"), str) else None,
+                "status": status,
                 "date": _time(b.get("date")),
                 "consortium": len(who) > 1,
             }
