@@ -367,7 +367,8 @@ class ClauseReview(Indicator):
 def _quote() -> pl.Expr:
     """The sentence, cut to ``QUOTE_CHARS`` characters around the match."""
     s = pl.col("sentence")
-    start = s.str.find(pl.col("match").str.escape_regex()).fill_null(0)
+    # Characters before the match (``str.find`` counts bytes, ``str.slice`` characters).
+    start = s.str.split(pl.col("match").fill_null("\x00")).list.first().str.len_chars().fill_null(0)
     begin = pl.max_horizontal(pl.lit(0), start - QUOTE_CHARS // 3)
     cut = s.str.slice(begin, QUOTE_CHARS)
     long = s.str.len_chars() > QUOTE_CHARS
