@@ -14,8 +14,8 @@ from sunbid.bootstrap import Platform
 from sunbid.crypto import envelope
 from sunbid.kernel.clock import FixedClock
 from sunbid.risk.indicators import Flag
-from sunbid.risk.snapshot import EvidenceKind
 from sunbid.risk.scan import scan_snapshot
+from sunbid.risk.snapshot import EvidenceKind
 from sunbid.storage.risk_snapshot import build_snapshot
 from sunbid.tendering import bid_service as bids
 from sunbid.tendering import service as tendering
@@ -61,8 +61,10 @@ def opened(world: World, tmp_path: Path) -> tuple[Bidding, str]:
     return bidding, tender_id
 
 
-def test_the_snapshot_holds_the_bids_their_evidence_and_the_documents(opened: tuple[Bidding, str], platform: Platform) -> None:
-    bidding, tender_id = opened
+def test_the_snapshot_holds_the_bids_their_evidence_and_the_documents(
+    opened: tuple[Bidding, str], platform: Platform
+) -> None:
+    _, tender_id = opened
     before = fingerprint(platform)
     snap = build_snapshot(platform.engine, platform.blobs, bid_texts=True)
     assert fingerprint(platform) == before, "reading the snapshot changes nothing"
@@ -87,7 +89,9 @@ def test_the_snapshot_holds_the_bids_their_evidence_and_the_documents(opened: tu
     assert snap.deposits.height == 4 and snap.organisations.height >= 4
 
 
-def test_the_scan_of_the_database_finds_the_ring_and_the_clause(opened: tuple[Bidding, str], platform: Platform) -> None:
+def test_the_scan_of_the_database_finds_the_ring_and_the_clause(
+    opened: tuple[Bidding, str], platform: Platform
+) -> None:
     bidding, tender_id = opened
     result = scan_snapshot(build_snapshot(platform.engine, platform.blobs, bid_texts=True))
     found = {f.indicator: f for f in Flag.all(result.flags)}
