@@ -72,6 +72,13 @@ SKIP_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def repeated_keys(keys: pl.Series) -> pl.Series:
+    """The values of ``keys`` that occur more than once: one sort and a comparison of neighbours,
+    cheaper than a hash table over every row when most values are unique."""
+    ordered = keys.drop_nulls().sort()
+    return ordered.filter(ordered == ordered.shift(1)).unique()
+
+
 def empty_flags() -> pl.DataFrame:
     return pl.DataFrame(schema=FLAG_SCHEMA)
 

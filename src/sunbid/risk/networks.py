@@ -138,33 +138,73 @@ class UnusualPairs(Indicator):
     defaults: ClassVar[Mapping[str, float]] = {"min_together": 4.0, "alpha": 0.01}
 
     def pairs(self, part: pl.DataFrame) -> pl.DataFrame:
-        """Every pair that met in at least ``min_together`` processes, with its tail probability."""
-        lf = part.lazy().select("segment", "process_id", "bidder_id")
-        seg = lf.group_by("segment").agg(pl.col("process_id").n_unique().alias("T"))
-        counts = lf.group_by("segment", "bidder_id").agg(pl.len().alias("n"))
-        # Bidders seen fewer than min_together times cannot form a flagged pair.
-        busy = lf.join(counts.filter(pl.col("n") >= self["min_together"]), on=["segment", "bidder_id"], how="semi")
-        meet = (
-            busy.join(busy, on=["segment", "process_id"], suffix="_b")
-            .filter(pl.col("bidder_id") < pl.col("bidder_id_b"))
-            .group_by("segment", "bidder_id", "bidder_id_b")
-            .agg(pl.len().alias("together"), pl.col("process_id").sort().alias("processes"))
+        """Every pair that met in at least ``min_together`` processes, with its tail probability.
+
+        Bidders and processes are coded as 32-bit integers first; the self-join on the process
+        then yields each pair as one 64-bit key, counted in one group-by.
+        """
+        lf = part.lazy().select(
+            "segment",
+            pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"),
+            pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
+            "bidder_id",
+            "process_id",
         )
-        tested = meet.select(pl.len()).collect().item()
-        found = (
-            meet.filter(pl.col("together") >= self["min_together"])
-            .join(seg, on="segment")
-            .join(counts.rename({"n": "n_a"}), on=["segment", "bidder_id"])
-            .join(counts.rename({"bidder_id": "bidder_id_b", "n": "n_b"}), on=["segment", "bidder_id_b"])
+        seg = lf.group_by("segment").agg(pl.col("p").n_unique().alias("T"))
+        counts = lf.group_by("segment", "o").agg(pl.len().alias("n"), pl.col("bidder_id").first())
+        # Bidders seen fewer than min_together times cannot form a flagged pair.
+        busy = lf.join(counts.filter(pl.col("n") >= self["min_together"]), on=["segment", "o"], how="semi")
+        slim = busy.select("segment", "p", "o")
+        met = (
+            slim.join(slim.select("p", pl.col("o").alias("o_b")), on="p")
+            .filter(pl.col("o") < pl.col("o_b"))
+            .select(
+                "segment", "p", (pl.col("o").cast(pl.UInt64) * (1 << 32) + pl.col("o_b").cast(pl.UInt64)).alias("k")
+            )
             .collect()
+        )
+        together = met.group_by("segment", "k").agg(pl.len().alias("together"))
+        tested = together.height
+        together = together.filter(pl.col("together") >= self["min_together"])
+        names = counts.select("segment", "o", "bidder_id", "n").collect()
+        found = (
+            together.with_columns(
+                (pl.col("k") // (1 << 32)).cast(pl.UInt32).alias("o"),
+                (pl.col("k") % (1 << 32)).cast(pl.UInt32).alias("o_b"),
+            )
+            .join(seg.collect(), on="segment")
+            .join(names.rename({"n": "n_a"}), on=["segment", "o"])
+            .join(
+                names.rename({"o": "o_b", "bidder_id": "bidder_id_b", "n": "n_b"}),
+                on=["segment", "o_b"],
+            )
         )
         p = hypergeometric_tail(found["T"], found["n_a"], found["n_b"], found["together"])
         cut = self["alpha"] / max(1, int(tested))
-        return found.with_columns(
-            pl.Series("p_value", p),
+        found = found.with_columns(
+            pl.Series("p_value", p, dtype=pl.Float64),
             (pl.col("n_a") * pl.col("n_b") / pl.col("T")).alias("expected"),
             pl.lit(cut).alias("cutoff"),
         ).filter(pl.col("p_value") < cut)
+        # The processes of the flagged pairs only, for the evidence.
+        process_names = lf.select("p", "process_id").unique().collect()
+        where = (
+            met.join(found.select("segment", "k"), on=["segment", "k"], how="semi")
+            .join(process_names, on="p")
+            .group_by("segment", "k")
+            .agg(pl.col("process_id").sort().alias("processes"))
+        )
+        swap = pl.col("bidder_id") > pl.col("bidder_id_b")
+        return (
+            found.join(where, on=["segment", "k"], how="left")
+            .with_columns(
+                pl.when(swap).then(pl.col("bidder_id_b")).otherwise(pl.col("bidder_id")).alias("bidder_id"),
+                pl.when(swap).then(pl.col("bidder_id")).otherwise(pl.col("bidder_id_b")).alias("bidder_id_b"),
+                pl.when(swap).then(pl.col("n_b")).otherwise(pl.col("n_a")).alias("n_a"),
+                pl.when(swap).then(pl.col("n_a")).otherwise(pl.col("n_b")).alias("n_b"),
+            )
+            .drop("k", "o", "o_b")
+        )
 
     def compute(self, part: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         found = self.pairs(part)

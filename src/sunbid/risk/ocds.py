@@ -597,7 +597,7 @@ def schema_skips(reading: Reading, source: str) -> pl.DataFrame:
             "message_en": en,
             "detail": f"{count} release(s)",
         }
-        for path, count in reading.schema_errors.most_common()
+        for path, count in sorted(reading.schema_errors.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     return pl.DataFrame(rows, schema=SKIP_SCHEMA) if rows else pl.DataFrame(schema=SKIP_SCHEMA)
 

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import polars as pl
 
-from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags
+from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags, repeated_keys
 from sunbid.risk.market import Market
 
 CARDINAL = "OCP Cardinal (open-contracting/cardinal-rs) indicator definitions"
@@ -270,8 +270,12 @@ class R028(RedFlag):
     severity = Severity.HIGH
 
     def compute(self, market: Market) -> pl.DataFrame:
+        rows = market.bids.filter(pl.col("amount").is_not_null() & (pl.col("status") != "withdrawn")).with_columns(
+            pl.struct("process_id", "currency", "amount").hash().alias("_k")
+        )
+        twice = repeated_keys(rows["_k"])
         same = (
-            market.bids.filter(pl.col("amount").is_not_null() & (pl.col("status") != "withdrawn"))
+            rows.filter(pl.col("_k").is_in(twice.implode()))
             .group_by("process_id", "currency", "amount")
             .agg(pl.col("bidder_id").unique().sort().alias("bidders"), pl.col("bid_id").unique().sort().alias("bids"))
             .filter(pl.col("bidders").list.len() >= 2)

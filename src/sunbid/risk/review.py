@@ -286,7 +286,9 @@ class ClauseReview(Indicator):
 
     def hits(self, documents: pl.DataFrame) -> pl.DataFrame:
         """One row per (rule, sentence) hit with the quoted clause and its location."""
-        sent = sentences(documents).with_row_index("row")
+        located = sentences(documents)
+        # Tender documents share their boilerplate: each distinct sentence is checked once.
+        sent = located.select("sentence").unique()
         neg_text = pl.col("sentence").str.replace_all(NOT_A_NEGATION, "至少")
         parts = []
         for rule in self.rules:
@@ -302,18 +304,16 @@ class ClauseReview(Indicator):
                 .filter(hit)
                 .select(
                     pl.lit(rule.id).alias("rule"),
-                    "document_id",
-                    "tender_id",
-                    "line",
-                    "heading",
                     "sentence",
                     pl.col("sentence").str.extract(f"({rule.pattern})", 1).alias("match"),
                 )
             )
-        if not parts:
-            return pl.DataFrame()
-        found = pl.concat(pl.collect_all(parts))
-        return found.with_columns(_quote().alias("quote")).sort("document_id", "line", "rule")
+        found = pl.concat(pl.collect_all(parts)).with_columns(_quote().alias("quote"))
+        return (
+            located.join(found, on="sentence")
+            .select("rule", "document_id", "tender_id", "line", "heading", "sentence", "match", "quote")
+            .sort("document_id", "line", "rule")
+        )
 
     def compute(self, documents: pl.DataFrame) -> pl.DataFrame:
         found = self.hits(documents)

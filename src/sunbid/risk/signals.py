@@ -7,9 +7,10 @@ or whose prices form a regular progression. The evidence names the bids, the bid
 shared value and the article.
 
 Shared values are found relationally: the evidence rows (``bid_id, section_id, bidder_org_id,
-kind, value``) are normalised, rows whose ``(section, kind, value)`` occurs more than once are
-kept (a hash-based ``is_duplicated``), and one ``group_by(section, kind, value)`` keeps the
-values held by at least two different bidders. A value that many bidders share across the
+kind, value``), normalised when the snapshot was built, whose ``(section, kind, value)`` key
+occurs more than once are kept (one sort of the 64-bit keys, shared by every indicator), and
+one ``group_by(section, kind, value)`` over those few rows keeps the values held by at least
+two different bidders. A value that many bidders share across the
 whole market (the trading centre's own network address, "Administrator" as an author, a
 common office suite) is not evidence of anything: values held by more than ``market_bidders``
 different bidders in the snapshot are set aside and counted in the evidence instead
@@ -23,18 +24,11 @@ from typing import ClassVar
 
 import polars as pl
 
-from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags
+from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags, repeated_keys
 from sunbid.risk.snapshot import EvidenceKind, Snapshot
 
 REGS = "《招标投标法实施条例》"
 ART_40 = f"{REGS}第四十条"
-#: Values a tool writes when it knows nothing: never evidence.
-PLACEHOLDERS = ("", "unknown", "none", "null", "n/a", "na", "-", "0", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff")
-
-
-def normalised_value() -> pl.Expr:
-    """Trimmed, lower case, inner spaces removed (names are compared without spacing)."""
-    return pl.col("value").cast(pl.String).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", "")
 
 
 class SharedEvidence(Indicator):
@@ -48,16 +42,34 @@ class SharedEvidence(Indicator):
     def compute(self, snapshot: Snapshot, *, exclude: pl.DataFrame | None = None) -> pl.DataFrame:
         """Flags of this indicator. ``exclude``: (kind, value) pairs that are not evidence."""
         kinds = [str(k) for k in self.kinds]
-        ev = (
-            snapshot.evidence.lazy()
-            .filter(pl.col("kind").is_in(kinds) & pl.col("value").is_not_null())
-            .with_columns(normalised_value().alias("value"))
-            .filter(~pl.col("value").is_in(PLACEHOLDERS))
+        # Only values that occur twice in one section can be shared (``Snapshot.shared_keys``).
+        cand = snapshot.evidence.lazy().filter(
+            pl.col("key").is_in(snapshot.shared_keys.implode()) & pl.col("kind").is_in(kinds)
         )
-        # Only values that occur twice in one section can be shared: a cheap hash prefilter.
-        cand = ev.filter(pl.struct("section_id", "kind", "value").is_duplicated())
         if exclude is not None and exclude.height:
             cand = cand.join(exclude.lazy(), on=["kind", "value"], how="anti")
+        limit = int(self["market_bidders"])
+        set_aside = 0
+        if limit > 0:
+            # Values held by many bidders across the market are set aside before any grouping.
+            values = cand.select("kind", "value").unique()
+            market = (
+                snapshot.evidence.lazy()
+                .filter(pl.col("kind").is_in(kinds))
+                .join(values, on=["kind", "value"], how="semi")
+                .group_by("kind", "value")
+                .agg(pl.col("bidder_org_id").n_unique().alias("market_bidders"))
+                .filter(pl.col("market_bidders") > limit)
+                .collect()
+            )
+            if market.height:
+                set_aside = int(
+                    cand.join(market.lazy(), on=["kind", "value"], how="semi")
+                    .select(pl.struct("section_id", "kind", "value").n_unique())
+                    .collect()
+                    .item()
+                )
+                cand = cand.join(market.lazy(), on=["kind", "value"], how="anti")
         groups = (
             cand.group_by("section_id", "kind", "value")
             .agg(
@@ -70,21 +82,6 @@ class SharedEvidence(Indicator):
         )
         if groups.height == 0:
             return empty_flags()
-        limit = int(self["market_bidders"])
-        set_aside = 0
-        if limit > 0:
-            market = (
-                ev.join(groups.lazy().select("kind", "value").unique(), on=["kind", "value"], how="semi")
-                .group_by("kind", "value")
-                .agg(pl.col("bidder_org_id").n_unique().alias("market_bidders"))
-                .collect()
-            )
-            groups = groups.join(market, on=["kind", "value"], how="left")
-            common = pl.col("market_bidders") > limit
-            set_aside = int(groups.filter(common).height)
-            groups = groups.filter(~common)
-            if groups.height == 0:
-                return empty_flags()
         per_bids = groups.group_by("section_id", "bids").agg(
             pl.col("tender_id").first(),
             pl.col("bidders").first(),
@@ -358,10 +355,17 @@ class SameLegalRepresentative(Indicator):
             pl.col("org_id").alias("bidder_org_id"),
             pl.col("legal_representative").str.strip_chars().str.replace_all(r"\s+", "").alias("rep"),
         )
-        groups = (
+        rows = (
             snapshot.bids.lazy()
-            .join(reps, on="bidder_org_id")
-            .filter(pl.col("rep").is_not_null() & (pl.col("rep") != ""))
+            .select("tender_id", "section_id", "bid_id", "bidder_org_id")
+            .join(reps.filter(pl.col("rep").is_not_null() & (pl.col("rep") != "")), on="bidder_org_id")
+            .with_columns(pl.struct("section_id", "rep").hash().alias("_k"))
+            .collect()
+        )
+        twice = repeated_keys(rows["_k"])
+        groups = (
+            rows.lazy()
+            .filter(pl.col("_k").is_in(twice.implode()))
             .group_by("section_id", "rep")
             .agg(
                 pl.col("tender_id").first(),

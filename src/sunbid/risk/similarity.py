@@ -123,8 +123,8 @@ class SimilarBidDocuments(Indicator):
     severity = Severity.HIGH
     defaults: ClassVar[Mapping[str, float]] = {"similarity": 0.6, "shingle": 5.0, "permutations": 64.0, "bands": 16.0}
 
-    def compute(self, snapshot: Snapshot) -> pl.DataFrame:
-        return _similarity_flags(self, snapshot)
+    def compute(self, snapshot: Snapshot, shingled: Shingled | None = None) -> pl.DataFrame:
+        return _similarity_flags(self, shingled or _bid_shingles(snapshot, int(self["shingle"])))
 
 
 class SharedUnusualStrings(Indicator):
@@ -141,29 +141,32 @@ class SharedUnusualStrings(Indicator):
     severity = Severity.HIGH
     defaults: ClassVar[Mapping[str, float]] = {"min_rare": 12.0, "shingle": 5.0}
 
-    def compute(self, snapshot: Snapshot) -> pl.DataFrame:
-        return _rare_flags(self, snapshot)
+    def compute(self, snapshot: Snapshot, shingled: Shingled | None = None) -> pl.DataFrame:
+        return _rare_flags(self, shingled or _bid_shingles(snapshot, int(self["shingle"])))
 
 
-def _own_shingles(snapshot: Snapshot, k: int) -> pl.DataFrame:
-    """(tender_id, h) of the shingles of the tender's own documents."""
-    docs = snapshot.documents.filter(pl.col("text").is_not_null()).with_columns(
-        pl.col("text").str.replace_all(_STRIP, "").str.slice(0, MAX_CHARS * 5)
-    )
+def _own_shingles(snapshot: Snapshot, k: int, tenders: pl.Series) -> pl.DataFrame:
+    """(tender_id, h) of the shingles of the tender's own documents (of the given tenders)."""
+    docs = snapshot.documents.filter(
+        pl.col("text").is_not_null() & pl.col("tender_id").is_in(tenders.implode())
+    ).with_columns(pl.col("text").str.replace_all(_STRIP, "").str.slice(0, MAX_CHARS * 5))
     if docs.height == 0:
         return pl.DataFrame(schema={"tender_id": pl.String, "h": pl.UInt64})
     h, of, _ = shingles(docs["text"], k)
     return pl.DataFrame({"tender_id": docs["tender_id"].gather(of), "h": h}).unique()
 
 
-def _bid_shingles(snapshot: Snapshot, k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+Shingled = tuple[pl.DataFrame, pl.DataFrame]
+
+
+def _bid_shingles(snapshot: Snapshot, k: int) -> Shingled:
     """The bids with text, and their shingles (row, h, position) less the tender's own."""
     docs = bid_documents(snapshot)
     h, of, pos = shingles(docs["text"], k)
     frame = pl.DataFrame({"row": of, "h": h, "pos": pos}).with_columns(
         pl.col("row").cast(pl.UInt32), pl.Series("tender_id", docs["tender_id"].gather(of))
     )
-    own = _own_shingles(snapshot, k)
+    own = _own_shingles(snapshot, k, docs["tender_id"].unique())
     if own.height:
         frame = frame.join(own, on=["tender_id", "h"], how="anti")
     return docs, frame
@@ -187,11 +190,11 @@ def _pair_meta(pairs: pl.DataFrame, docs: pl.DataFrame, a: str, b: str) -> pl.Da
     return pairs.with_columns(cast).join(left, on=a).join(right, on=b)
 
 
-def _similarity_flags(ind: SimilarBidDocuments, snapshot: Snapshot) -> pl.DataFrame:
+def _similarity_flags(ind: SimilarBidDocuments, shingled: Shingled) -> pl.DataFrame:
     k, m, bands = int(ind["shingle"]), int(ind["permutations"]), int(ind["bands"])
     if m % bands:
         bands = max(1, m // max(1, m // bands))
-    docs, sh = _bid_shingles(snapshot, k)
+    docs, sh = shingled
     if docs.height < 2 or sh.height == 0:
         return empty_flags()
     sig = minhash(sh["h"].to_numpy(), sh["row"].to_numpy().astype(np.int64), docs.height, m)
@@ -249,21 +252,27 @@ def _similarity_flags(ind: SimilarBidDocuments, snapshot: Snapshot) -> pl.DataFr
     )
 
 
-def _rare_flags(ind: SharedUnusualStrings, snapshot: Snapshot) -> pl.DataFrame:
+def _rare_flags(ind: SharedUnusualStrings, shingled: Shingled) -> pl.DataFrame:
     k = int(ind["shingle"])
-    docs, sh = _bid_shingles(snapshot, k)
+    docs, sh = shingled
     if docs.height < 2 or sh.height == 0:
         return empty_flags()
-    first = sh.group_by("row", "h").agg(pl.col("pos").min())
+    # Sorted by shingle, then text, then position: the first row of each (shingle, text) is kept,
+    # and a shingle held by exactly two texts is a run of exactly two rows (comparisons of neighbours).
+    h = pl.col("h")
+    firsts = (
+        sh.select("h", "row", "pos")
+        .sort("h", "row", "pos")
+        .filter((h != h.shift(1)).fill_null(True) | (pl.col("row") != pl.col("row").shift(1)).fill_null(True))
+    )
     rare = (
-        first.group_by("h")
-        .agg(pl.col("row").sort(), pl.col("pos").sort_by("row"))
-        .filter(pl.col("row").list.len() == 2)
-        .with_columns(
-            pl.col("row").list.get(0).alias("a"),
-            pl.col("row").list.get(1).alias("b"),
-            pl.col("pos").list.get(0).alias("pos_a"),
+        firsts.with_columns(pl.col("row").shift(-1).alias("b"), pl.col("h").shift(-1).alias("h_next"))
+        .filter(
+            (h != h.shift(1)).fill_null(True)
+            & (h == pl.col("h_next")).fill_null(False)
+            & (h != h.shift(-2)).fill_null(True)
         )
+        .select(pl.col("row").alias("a"), "b", pl.col("pos").alias("pos_a"))
     )
     rare = _pair_meta(rare, docs, "a", "b").filter(
         (pl.col("section_id") == pl.col("section_b")) & (pl.col("org_a") != pl.col("org_b"))
@@ -319,7 +328,8 @@ def _phrases(text: str, positions: list[Any], k: int, limit: int = 5) -> list[st
 def similarity_signals(snapshot: Snapshot, **thresholds: dict[str, float]) -> list[pl.DataFrame]:
     if snapshot.bid_texts.height == 0:
         return []
-    return [
-        SimilarBidDocuments(**thresholds.get(SimilarBidDocuments.id, {})).compute(snapshot),
-        SharedUnusualStrings(**thresholds.get(SharedUnusualStrings.id, {})).compute(snapshot),
-    ]
+    similar = SimilarBidDocuments(**thresholds.get(SimilarBidDocuments.id, {}))
+    rare = SharedUnusualStrings(**thresholds.get(SharedUnusualStrings.id, {}))
+    shingled = _bid_shingles(snapshot, int(similar["shingle"]))
+    same = int(rare["shingle"]) == int(similar["shingle"])
+    return [similar.compute(snapshot, shingled), rare.compute(snapshot, shingled if same else None)]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from functools import cached_property
 
 import polars as pl
 
@@ -104,7 +105,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "section_id": pl.String(),
         "bidder_org_id": pl.String(),
         "kind": pl.String(),
-        "value": pl.String(),
+        "value": pl.String(),  # normalised when the snapshot is built (``normalise_evidence``)
+        "key": pl.UInt64(),  # hash of (section, kind, value), added when the snapshot is built
     },
     "files": {
         "bid_id": pl.String(),
@@ -212,6 +214,23 @@ def conform(name: str, frame: pl.DataFrame | None) -> pl.DataFrame:
         ) from exc
 
 
+#: Values a tool writes when it knows nothing: never evidence.
+PLACEHOLDERS = ("", "unknown", "none", "null", "n/a", "na", "-", "0", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff")
+
+
+def normalise_evidence(evidence: pl.DataFrame) -> pl.DataFrame:
+    """Evidence as the signals compare it, done once when the snapshot is built (the ingest):
+    values trimmed, in lower case and without inner spaces; empty and placeholder values
+    dropped; ``key``, a 64-bit hash of (section, kind, value), added for the duplicate search."""
+    value = pl.col("value").str.strip_chars().str.to_lowercase()
+    value = pl.when(value.str.contains(r"\s")).then(value.str.replace_all(r"\s+", "")).otherwise(value)
+    return (
+        evidence.with_columns(value.alias("value"))
+        .filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(PLACEHOLDERS))
+        .with_columns(pl.struct("section_id", "kind", "value").hash().alias("key"))
+    )
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The platform's data as the risk engine reads it: one Polars frame per table."""
@@ -238,7 +257,18 @@ class Snapshot:
                 f"快照没有这些表：{', '.join(unknown)}",
                 f"The snapshot has no table(s) {', '.join(unknown)}",
             )
-        return cls(**{f.name: conform(f.name, tables.get(f.name)) for f in fields(cls)})
+        conformed = {f.name: conform(f.name, tables.get(f.name)) for f in fields(cls)}
+        conformed["evidence"] = normalise_evidence(conformed["evidence"])
+        return cls(**conformed)
+
+    @cached_property
+    def shared_keys(self) -> pl.Series:
+        """The evidence keys that occur more than once: values two bids of one section share.
+
+        One sort of the 64-bit keys and a comparison of neighbours (no hash table over every row).
+        """
+        ordered = self.evidence["key"].sort()
+        return ordered.filter(ordered == ordered.shift(1)).unique()
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
