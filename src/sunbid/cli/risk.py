@@ -327,3 +327,19 @@ def review(
         )
     if json_out is not None:
         json_out.write_text(json.dumps({"file": str(file), "findings": findings}, ensure_ascii=False, indent=1))
+
+
+@risk_app.command("indicators")
+@_refusals
+def indicators(
+    output: Annotated[Path, typer.Option(help="Where to write the catalogue")] = PROJECT_ROOT
+    / "docs"
+    / "risk"
+    / "indicators.md",
+) -> None:
+    """Write docs/risk/indicators.md: every indicator's id, definition, thresholds and basis."""
+    from sunbid.risk.catalogue import cards, markdown
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(markdown(), encoding="utf-8")
+    console.print(f"wrote {output} ({len(cards())} indicators)")

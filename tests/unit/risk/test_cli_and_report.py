@@ -75,3 +75,14 @@ def test_the_report_escapes_what_it_prints_and_draws_its_charts() -> None:
     assert json.loads(to_json(result))["summary"]["flags"] == result.flags.height
     rows = list(csv.reader(io.StringIO(to_csv(result.flags))))
     assert rows[0][:3] == ["flag_id", "indicator", "severity"] and len(rows) == result.flags.height + 1
+
+
+def test_the_indicator_catalogue_in_the_docs_is_the_codes() -> None:
+    from sunbid.risk.catalogue import cards, markdown
+
+    path = Path(__file__).resolve().parents[3] / "docs" / "risk" / "indicators.md"
+    assert path.read_text(encoding="utf-8") == markdown(), "run: uv run sunbid risk indicators"
+    ids = [c["id"] for c in cards()]
+    assert len(ids) == len(set(ids))
+    for required in ("R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R048", "R058", "CRI"):
+        assert required in ids
