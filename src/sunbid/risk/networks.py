@@ -144,39 +144,47 @@ class UnusualPairs(Indicator):
         then yields each pair as one 64-bit key, counted in one group-by.
         """
         lf = part.lazy().select(
-            "segment",
+            pl.col("segment").cast(pl.Categorical).to_physical().alias("s"),
             pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"),
             pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
-            "bidder_id",
-            "process_id",
         )
-        seg = lf.group_by("segment").agg(pl.col("p").n_unique().alias("T"))
-        counts = lf.group_by("segment", "o").agg(pl.len().alias("n"), pl.col("bidder_id").first())
+        seg = lf.group_by("s").agg(pl.col("p").n_unique().alias("T"))
+        counts = lf.group_by("s", "o").agg(pl.len().alias("n"))
         # Bidders seen fewer than min_together times cannot form a flagged pair.
-        busy = lf.join(counts.filter(pl.col("n") >= self["min_together"]), on=["segment", "o"], how="semi")
-        slim = busy.select("segment", "p", "o")
+        busy = lf.join(counts.filter(pl.col("n") >= self["min_together"]), on=["s", "o"], how="semi")
         met = (
-            slim.join(slim.select("p", pl.col("o").alias("o_b")), on="p")
+            busy.join(busy.select("p", pl.col("o").alias("o_b")), on="p")
             .filter(pl.col("o") < pl.col("o_b"))
-            .select(
-                "segment", "p", (pl.col("o").cast(pl.UInt64) * (1 << 32) + pl.col("o_b").cast(pl.UInt64)).alias("k")
-            )
+            .select("s", "p", (pl.col("o").cast(pl.UInt64) * (1 << 32) + pl.col("o_b").cast(pl.UInt64)).alias("k"))
             .collect()
         )
-        together = met.group_by("segment", "k").agg(pl.len().alias("together"))
+        together = met.group_by("s", "k").agg(pl.len().alias("together"))
         tested = together.height
         together = together.filter(pl.col("together") >= self["min_together"])
-        names = counts.select("segment", "o", "bidder_id", "n").collect()
+        names = (
+            part.lazy()
+            .select(
+                pl.col("segment").cast(pl.Categorical).to_physical().alias("s"),
+                pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
+                "segment",
+                "bidder_id",
+            )
+            .unique(["s", "o"])
+            .join(counts, on=["s", "o"])
+            .collect()
+        )
         found = (
             together.with_columns(
                 (pl.col("k") // (1 << 32)).cast(pl.UInt32).alias("o"),
                 (pl.col("k") % (1 << 32)).cast(pl.UInt32).alias("o_b"),
             )
-            .join(seg.collect(), on="segment")
-            .join(names.rename({"n": "n_a"}), on=["segment", "o"])
+            .join(seg.collect(), on="s")
+            .join(names.rename({"n": "n_a"}), on=["s", "o"])
             .join(
-                names.rename({"o": "o_b", "bidder_id": "bidder_id_b", "n": "n_b"}),
-                on=["segment", "o_b"],
+                names.select(
+                    "s", pl.col("o").alias("o_b"), pl.col("bidder_id").alias("bidder_id_b"), pl.col("n").alias("n_b")
+                ),
+                on=["s", "o_b"],
             )
         )
         p = hypergeometric_tail(found["T"], found["n_a"], found["n_b"], found["together"])
@@ -187,23 +195,28 @@ class UnusualPairs(Indicator):
             pl.lit(cut).alias("cutoff"),
         ).filter(pl.col("p_value") < cut)
         # The processes of the flagged pairs only, for the evidence.
-        process_names = lf.select("p", "process_id").unique().collect()
+        process_names = (
+            part.lazy()
+            .select(pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"), "process_id")
+            .unique("p")
+            .collect()
+        )
         where = (
-            met.join(found.select("segment", "k"), on=["segment", "k"], how="semi")
+            met.join(found.select("s", "k"), on=["s", "k"], how="semi")
             .join(process_names, on="p")
-            .group_by("segment", "k")
+            .group_by("s", "k")
             .agg(pl.col("process_id").sort().alias("processes"))
         )
         swap = pl.col("bidder_id") > pl.col("bidder_id_b")
         return (
-            found.join(where, on=["segment", "k"], how="left")
+            found.join(where, on=["s", "k"], how="left")
             .with_columns(
                 pl.when(swap).then(pl.col("bidder_id_b")).otherwise(pl.col("bidder_id")).alias("bidder_id"),
                 pl.when(swap).then(pl.col("bidder_id")).otherwise(pl.col("bidder_id_b")).alias("bidder_id_b"),
                 pl.when(swap).then(pl.col("n_b")).otherwise(pl.col("n_a")).alias("n_a"),
                 pl.when(swap).then(pl.col("n_a")).otherwise(pl.col("n_b")).alias("n_b"),
             )
-            .drop("k", "o", "o_b")
+            .drop("k", "o", "o_b", "s")
         )
 
     def compute(self, part: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -43,20 +43,17 @@ class SharedEvidence(Indicator):
         """Flags of this indicator. ``exclude``: (kind, value) pairs that are not evidence."""
         kinds = [str(k) for k in self.kinds]
         # Only values that occur twice in one section can be shared (``Snapshot.shared_keys``).
-        cand = snapshot.evidence.lazy().filter(
-            pl.col("key").is_in(snapshot.shared_keys.implode()) & pl.col("kind").is_in(kinds)
-        )
+        cand = snapshot.shared_rows.lazy().filter(pl.col("kind").is_in(kinds))
         if exclude is not None and exclude.height:
             cand = cand.join(exclude.lazy(), on=["kind", "value"], how="anti")
         limit = int(self["market_bidders"])
         set_aside = 0
         if limit > 0:
             # Values held by many bidders across the market are set aside before any grouping.
-            values = cand.select("kind", "value").unique()
+            values = cand.select("vkey").unique().collect()["vkey"]
             market = (
                 snapshot.evidence.lazy()
-                .filter(pl.col("kind").is_in(kinds))
-                .join(values, on=["kind", "value"], how="semi")
+                .filter(pl.col("vkey").is_in(values.implode()))
                 .group_by("kind", "value")
                 .agg(pl.col("bidder_org_id").n_unique().alias("market_bidders"))
                 .filter(pl.col("market_bidders") > limit)

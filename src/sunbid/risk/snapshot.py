@@ -107,6 +107,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "kind": pl.String(),
         "value": pl.String(),  # normalised when the snapshot is built (``normalise_evidence``)
         "key": pl.UInt64(),  # hash of (section, kind, value), added when the snapshot is built
+        "vkey": pl.UInt64(),  # hash of (kind, value), added when the snapshot is built
     },
     "files": {
         "bid_id": pl.String(),
@@ -221,13 +222,17 @@ PLACEHOLDERS = ("", "unknown", "none", "null", "n/a", "na", "-", "0", "00:00:00:
 def normalise_evidence(evidence: pl.DataFrame) -> pl.DataFrame:
     """Evidence as the signals compare it, done once when the snapshot is built (the ingest):
     values trimmed, in lower case and without inner spaces; empty and placeholder values
-    dropped; ``key``, a 64-bit hash of (section, kind, value), added for the duplicate search."""
+    dropped; ``key``, a 64-bit hash of (section, kind, value), added for the duplicate search, and
+    ``vkey``, of (kind, value), for counting a value's bidders across the market."""
     value = pl.col("value").str.strip_chars().str.to_lowercase()
     value = pl.when(value.str.contains(r"\s")).then(value.str.replace_all(r"\s+", "")).otherwise(value)
     return (
         evidence.with_columns(value.alias("value"))
         .filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(PLACEHOLDERS))
-        .with_columns(pl.struct("section_id", "kind", "value").hash().alias("key"))
+        .with_columns(
+            pl.struct("section_id", "kind", "value").hash().alias("key"),
+            pl.struct("kind", "value").hash().alias("vkey"),
+        )
     )
 
 
@@ -260,6 +265,11 @@ class Snapshot:
         conformed = {f.name: conform(f.name, tables.get(f.name)) for f in fields(cls)}
         conformed["evidence"] = normalise_evidence(conformed["evidence"])
         return cls(**conformed)
+
+    @cached_property
+    def shared_rows(self) -> pl.DataFrame:
+        """The evidence rows whose (section, kind, value) occurs more than once."""
+        return self.evidence.filter(pl.col("key").is_in(self.shared_keys.implode()))
 
     @cached_property
     def shared_keys(self) -> pl.Series:
