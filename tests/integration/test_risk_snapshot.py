@@ -115,3 +115,26 @@ def test_sealed_bids_are_never_read(world: World, tmp_path: Path, platform: Plat
     snap = build_snapshot(platform.engine, platform.blobs, bid_texts=True)
     assert snap.bids["amount"].to_list() == [None] and snap.bids["status"].to_list() == ["sealed"]
     assert snap.bid_texts.height == 0
+
+
+def test_sunbid_risk_scan_reads_the_database_the_settings_name(
+    opened: tuple[Bidding, str], platform: Platform, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from sunbid.cli.main import app
+
+    env = {
+        "SUNBID_DATABASE_URL": platform.settings.database_url,
+        "SUNBID_BLOB_DIR": str(platform.settings.blob_dir),
+        "SUNBID_LEDGER_KEY_FILE": str(platform.settings.ledger_key_file),
+        "SUNBID_TRUST_DIR": str(platform.settings.trust_dir),
+    }
+    out = tmp_path / "scan"
+    result = CliRunner().invoke(
+        app, ["risk", "scan", "--out", str(out), "--bid-texts", "--snapshot-dir", str(tmp_path / "arrow")], env=env
+    )
+    assert result.exit_code == 0, result.output
+    flags = pl.read_csv(out / "flags.csv")
+    assert {"SIG-DEVICE", "SIG-DEPOSIT", "SIG-SIMILAR-TEXT", "FC-LOCAL-BRANCH"} <= set(flags["indicator"])
+    assert (tmp_path / "arrow" / "evidence.arrow").exists()
