@@ -7,11 +7,11 @@ CRI (``redflags``), the networks (``networks``) and the fair-competition review 
 The result holds the flags (``indicators.FLAG_SCHEMA``), the skips (``SKIP_SCHEMA``), one row
 of screens and score per process, and the data of the report's charts.
 
-The price screens and the model's score are relative to the market: every market has a tenth
-of its tenders below a CV of … and a top decile of scores. Their flags are ``low`` severity,
-like the red flags measured against the market's own fences; the statutory signals, the
-clause rules, the networks' significance tests and the fixed-threshold red flags are the
-findings (``medium`` and ``high``).
+The price screens and the model's score say how a tender's bids compare with the literature's
+thresholds and with the rest of its market; every market, clean or not, has tenders on the
+suspicious side of them. Their flags are ``low`` severity, like the red flags measured against
+the market's own fences. The statutory signals, the clause rules, the networks' significance
+tests and the fixed-threshold red flags are the findings (``medium`` and ``high``).
 """
 
 from __future__ import annotations
