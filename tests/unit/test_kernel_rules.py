@@ -39,6 +39,15 @@ EXPECTED_DEFAULTS: dict[str, tuple[int | Decimal, str]] = {
     "committee_min_size": (5, "count"),
     "committee_expert_ratio_min": (Decimal("0.6667"), "ratio"),
     "expert_min_years": (8, "count"),
+    "expert_senior_title_required": (1, "count"),
+    "expert_max_age": (70, "years"),
+    "expert_recent_employer_years": (3, "years"),
+    "expert_sanction_bar_years": (0, "years"),
+    "exclude_tenderer_agency_staff": (1, "count"),
+    "exclude_earlier_work": (1, "count"),
+    "committee_extension_fraction": (Decimal("0.3333"), "ratio"),
+    "evaluation_max_hours": (240, "hours"),
+    "expert_rating_max_score": (100, "count"),
     "contract_sign_days_after_award": (30, "days"),
     "report_to_supervisor_days": (15, "days"),
     "complaint_window_days": (10, "days"),
@@ -69,7 +78,7 @@ def test_every_default_rule_has_a_citation_titles_and_a_known_certainty(key: str
 
 def test_day_and_count_rules_are_integers_and_ratios_and_caps_are_decimals() -> None:
     for rule in RuleBook.default():
-        if rule.unit in ("days", "working_days", "count"):
+        if rule.unit in ("days", "working_days", "count", "years", "hours"):
             assert type(rule.value) is int, rule.key
         else:
             assert isinstance(rule.value, Decimal), rule.key
