@@ -103,15 +103,16 @@ class Employment:
     expert_id: str
     employer_credit_code: str
     employer_name: str
-    start: date
-    end: date | None = None
+    started_on: date
+    ended_on: date | None = None
 
     def current(self, on: date) -> bool:
-        return self.start <= on and (self.end is None or self.end >= on)
+        return self.started_on <= on and (self.ended_on is None or self.ended_on >= on)
 
     def left_within(self, on: date, years: int) -> bool:
         """Left before ``on`` and fewer than ``years`` full years ago."""
-        return years > 0 and self.end is not None and self.end < on and years_between(self.end, on) < years
+        end = self.ended_on
+        return years > 0 and end is not None and end < on and years_between(end, on) < years
 
 
 @dataclass

@@ -99,8 +99,8 @@ def _credit_code(code: str) -> str:
 class EmploymentFields:
     employer_credit_code: str
     employer_name: str
-    start: date
-    end: date | None = None
+    started_on: date
+    ended_on: date | None = None
 
 
 def _expert_for(uow: ExpertsUnitOfWork, ctx: Context, expert_id: str, *, for_update: bool = False) -> Expert:
@@ -116,13 +116,13 @@ def _employments(expert_id: str, jobs: Sequence[EmploymentFields], ctx: Context)
     for job in jobs:
         code = _credit_code(job.employer_credit_code)
         name = _text(job.employer_name, "employer_name_required", "请填写工作单位名称", "An employer needs a name")
-        if job.start > today or (job.end is not None and job.end < job.start):
+        if job.started_on > today or (job.ended_on is not None and job.ended_on < job.started_on):
             raise DomainError(
                 "employment_dates_invalid",
                 "任职起始日期不得晚于今天，结束日期不得早于起始日期",
                 "An employment starts no later than today and ends no earlier than it starts",
             )
-        out.append(Employment(new_id("emp", ctx.clock.now()), expert_id, code, name, job.start, job.end))
+        out.append(Employment(new_id("emp", ctx.clock.now()), expert_id, code, name, job.started_on, job.ended_on))
     return out
 
 
@@ -1264,10 +1264,11 @@ def get_committee(uow: ExpertsUnitOfWork, ctx: Context, committee_id: str) -> tu
         return _committee_for(uow, ctx, committee_id)
 
 
-def committees_of_tender(uow: ExpertsUnitOfWork, ctx: Context, tender_id: str) -> list[Committee]:
+def committees_of_tender(uow: ExpertsUnitOfWork, ctx: Context, tender_id: str) -> tuple[Tender, list[Committee]]:
+    """The tender's committees the caller may know of (none for bidders and the public)."""
     with uow:
         tender = readable_tender(uow, ctx, tender_id)
-        return [
+        return tender, [
             c for c in uow.committees.for_tender(tender.id) if allowed(ctx.actor, Action.COMMITTEE_READ, (tender, c))
         ]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
+from sunbid.experts.model import Committee, CommitteeStatus, Draw, Expert, ExpertStatus, Recording, Venue
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.kernel.query import Scope
 from sunbid.storage import tables as t
@@ -224,4 +226,125 @@ class SealedStatementRepository(SqlRepository[SealedStatement]):
 
     def for_tender(self, tender_id: str) -> list[SealedStatement]:
         stmt = sa.select(SealedStatement).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------------------- experts and committees
+class ExpertRepository(SqlRepository[Expert]):
+    model, table = Expert, t.experts
+
+    def by_user(self, user_id: str) -> Expert | None:
+        return self.session.scalars(sa.select(Expert).where(self.table.c.user_id == user_id)).first()
+
+    def page(
+        self, *, after: str | None, limit: int, status: ExpertStatus | None = None, pool: str | None = None
+    ) -> list[Expert]:
+        stmt = sa.select(Expert)
+        if status is not None:
+            stmt = stmt.where(self.table.c.status == status.value)
+        if pool is not None:
+            stmt = stmt.where(self.table.c.home_pool == pool)
+        return self._page(stmt, after, limit)
+
+    def candidates(self, specialty: str, *, pools: Sequence[str] | None, except_pool: str | None) -> list[str]:
+        """Drawable experts (active, with a platform account) holding ``specialty`` or a code below it.
+
+        Sorted in Python, so the order is the code-point order the algorithm specifies whatever
+        the database's collation."""
+        e, s = self.table, t.expert_specialties
+        stmt = (
+            sa.select(e.c.id)
+            .join(s, s.c.expert_id == e.c.id)
+            .where(
+                e.c.status == ExpertStatus.ACTIVE.value,
+                e.c.user_id.is_not(None),
+                sa.or_(s.c.code == specialty, s.c.code.like(f"{specialty}.%")),
+            )
+        )
+        if pools is not None:
+            stmt = stmt.where(e.c.home_pool.in_(list(pools)))
+        if except_pool is not None:
+            stmt = stmt.where(e.c.home_pool != except_pool)
+        return sorted({str(i) for i in self.session.execute(stmt).scalars()})
+
+    def suspects(
+        self, *, org_codes: Sequence[str], org_names: Sequence[str], subject_ids: Sequence[str], born_on_or_before: date
+    ) -> list[str]:
+        jobs, dcl, snc = t.expert_employments, t.expert_declarations, t.expert_sanctions
+        name = sa.func.replace(jobs.c.employer_name, " ", "")
+        parts: list[sa.Select[Any]] = [
+            sa.select(jobs.c.expert_id).where(
+                sa.or_(jobs.c.employer_credit_code.in_(list(org_codes)), name.in_(list(org_names)))
+            ),
+            sa.select(dcl.c.expert_id).where(
+                dcl.c.ended_at.is_(None),
+                sa.or_(dcl.c.org_credit_code.in_(list(org_codes)), dcl.c.subject_id.in_(list(subject_ids))),
+            ),
+            sa.select(snc.c.expert_id).where(snc.c.cleared_at.is_(None)),
+            sa.select(self.table.c.id).where(self.table.c.birth_date <= born_on_or_before),
+        ]
+        found: set[str] = set()
+        for stmt in parts:
+            found.update(str(i) for i in self.session.execute(stmt).scalars())
+        return sorted(found)
+
+    def load(self, expert_ids: Sequence[str]) -> list[Expert]:
+        if not expert_ids:
+            return []
+        return list(self.session.scalars(sa.select(Expert).where(self.table.c.id.in_(list(expert_ids)))))
+
+
+class CommitteeRepository(SqlRepository[Committee]):
+    model, table = Committee, t.committees
+
+    def for_section(self, section_id: str) -> Committee | None:
+        return self.session.scalars(sa.select(Committee).where(self.table.c.section_id == section_id)).first()
+
+    def for_tender(self, tender_id: str) -> list[Committee]:
+        stmt = sa.select(Committee).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def of_user(self, user_id: str) -> list[Committee]:
+        members = t.committee_members
+        ids = sa.select(members.c.committee_id).where(members.c.user_id == user_id)
+        stmt = sa.select(Committee).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def at_venue(self, venue_id: str, starts: datetime, ends: datetime) -> list[Committee]:
+        sit = t.committee_sittings
+        ids = sa.select(sit.c.committee_id).where(
+            sit.c.venue_id == venue_id, sit.c.starts_at < ends, sit.c.ends_at > starts
+        )
+        stmt = (
+            sa.select(Committee)
+            .where(self.table.c.id.in_(ids), self.table.c.status != CommitteeStatus.DISSOLVED.value)
+            .order_by(self.table.c.id)
+        )
+        return list(self.session.scalars(stmt))
+
+
+class DrawRepository(SqlRepository[Draw]):
+    model, table = Draw, t.draws
+
+    def for_section(self, section_id: str) -> list[Draw]:
+        stmt = sa.select(Draw).where(self.table.c.section_id == section_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def for_committee(self, committee_id: str) -> list[Draw]:
+        stmt = sa.select(Draw).where(self.table.c.committee_id == committee_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+class VenueRepository(SqlRepository[Venue]):
+    model, table = Venue, t.venues
+
+    def all(self) -> list[Venue]:
+        return list(self.session.scalars(sa.select(Venue).order_by(self.table.c.id)))
+
+
+class RecordingRepository(SqlRepository[Recording]):
+    model, table = Recording, t.venue_recordings
+
+    def for_venue(self, venue_id: str) -> list[Recording]:
+        stmt = sa.select(Recording).where(self.table.c.venue_id == venue_id).order_by(self.table.c.id)
         return list(self.session.scalars(stmt))
