@@ -629,3 +629,27 @@ def test_a_deviation_flag_from_the_evaluation_room_stays_on_the_experts_record(
     record = experts.get_expert(world.uow(), world.ctx("supervisor"), member.expert_id or "")
     assert [(f.committee_id, f.details) for f in record.flags] == [(committee.id, details)]
     assert events(platform, "ExpertDeviationFlagged")[0]["public"] is False
+
+
+def test_sunbid_experts_verify_draw_checks_a_saved_record_and_names_what_does_not_hold(
+    pool: Pool, world: World, api: TestClient, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from sunbid.cli.main import app
+
+    tender_id = pool.opened()
+    pool.many(7)
+    committee = pool.started(tender_id)
+    record = api.get(f"/api/v1/committees/{committee.id}/draw-record", headers=world.headers("supervisor")).json()
+    good, bad = tmp_path / "draw.json", tmp_path / "tampered.json"
+    good.write_text(json.dumps(record))
+    record["draws"][0]["candidates"]["lines"][0]["ids"].reverse()
+    bad.write_text(json.dumps(record))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["experts", "verify-draw", str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "re-runs to the recorded committee" in ok.output
+    failed = runner.invoke(app, ["experts", "verify-draw", str(bad)])
+    assert failed.exit_code == 1
+    assert "candidates are not sorted" in failed.output
