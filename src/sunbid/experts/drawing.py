@@ -156,6 +156,14 @@ class LineResult:
         }
 
 
+def _ahead(open_places: int, batch: int) -> int:
+    return min(batch, max(4, 2 * open_places))
+
+
+def _take(order: Iterator[str], n: int) -> list[str]:
+    return [expert for _, expert in zip(range(n), order, strict=False)]
+
+
 def run(
     lines: Sequence[Line],
     candidates: Sequence[Sequence[str]],
@@ -166,29 +174,39 @@ def run(
 ) -> list[LineResult]:
     """Walk each line's permutation and fill its seats, then its reserves.
 
-    ``decide`` is asked about up to ``batch`` candidates at a time, ahead of the walk (the
-    order does not depend on the answers, so asking ahead changes nothing but the number of
-    reads). A line that runs out of candidates comes back with ``filled`` false.
+    ``decide`` is asked about candidates ahead of the walk: first about the head of every line
+    at once (twice as many as its places, at least 4, at most ``batch``), then, if a line needs
+    more, about its next candidates. The order does not depend on the answers, so asking ahead
+    changes nothing but the number of reads. A line that runs out of candidates comes back with
+    ``filled`` false.
     """
     if len(lines) != len(candidates):
         raise ValueError("one candidate list per requirement line")
+    orders = [permutation(ids, Stream(key, n)) for n, ids in enumerate(candidates, start=1)]
+    heads = [_take(order, _ahead(line.seats + line.reserves, batch)) for line, order in zip(lines, orders, strict=True)]
+    known: dict[str, tuple[str, ...]] = {}
+    first = list(dict.fromkeys(expert for head in heads for expert in head))
+    if first:
+        known.update({expert: tuple(why) for expert, why in decide(first).items()})
     taken: set[str] = set()
     results: list[LineResult] = []
-    for number, (line, ids) in enumerate(zip(lines, candidates, strict=True), start=1):
+    for number, (line, ids, head, order) in enumerate(zip(lines, candidates, heads, orders, strict=True), start=1):
         result = LineResult(number, len(ids), line.seats + line.reserves)
-        order = permutation(ids, Stream(key, number))
+        pending = head
         while not result.filled:
-            ahead = [expert for _, expert in zip(range(batch), order, strict=False)]
-            if not ahead:
-                break
-            fresh = [e for e in ahead if e not in taken]
-            reasons = decide(fresh) if fresh else {}
-            for expert in ahead:
+            if not pending:
+                pending = _take(order, _ahead(result.needed - len(result.seats) - len(result.reserves), batch))
+                if not pending:
+                    break
+            fresh = [e for e in pending if e not in taken and e not in known]
+            if fresh:
+                known.update({expert: tuple(why) for expert, why in decide(fresh).items()})
+            for expert in pending:
                 if result.filled:
                     break
                 if expert in taken:
                     result.steps.append(Step(expert, DRAWN_EARLIER))
-                elif why := tuple(reasons.get(expert, ())):
+                elif why := known.get(expert, ()):
                     result.steps.append(Step(expert, EXCLUDED, why))
                 elif len(result.seats) < line.seats:
                     result.seats.append(expert)
@@ -198,6 +216,7 @@ def run(
                     result.reserves.append(expert)
                     result.steps.append(Step(expert, RESERVE))
                     taken.add(expert)
+            pending = []
         results.append(result)
     return results
 

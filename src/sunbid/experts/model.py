@@ -91,8 +91,21 @@ class SanctionKind(StrEnum):
 
 @dataclass
 class Specialty:
+    """A specialty an expert holds. ``home_pool`` and ``drawable`` copy the expert's pool and
+    whether it can be drawn (active, with a platform account), so that the draw's candidates
+    are one index range per line; :meth:`Expert.index_specialties` keeps them in step."""
+
     expert_id: str
     code: str
+    home_pool: str = ""
+    drawable: bool = False
+
+
+def specialty_range(code: str) -> tuple[str, str]:
+    """The byte-order range ``[low, high)`` of the codes that serve a requirement for ``code``:
+    the code itself and the codes below it (``A01`` and ``A01.02``, never ``A010``), because
+    ``/`` follows ``.`` and precedes the digits."""
+    return code, code + "/"
 
 
 @dataclass
@@ -220,6 +233,14 @@ class Expert:
     def employers_on(self, on: date) -> list[Employment]:
         return [e for e in self.employments if e.current(on)]
 
+    @property
+    def drawable(self) -> bool:
+        return self.status is ExpertStatus.ACTIVE and self.user_id is not None
+
+    def index_specialties(self) -> None:
+        for specialty in self.specialties:
+            specialty.home_pool, specialty.drawable = self.home_pool, self.drawable
+
     def apply(self, action: ExpertAction, reason: str, at: datetime) -> None:
         try:
             self.status = EXPERT_TRANSITIONS[(self.status, action)]
@@ -232,6 +253,7 @@ class Expert:
                 action=str(action),
             ) from None
         self.status_reason, self.status_changed_at = reason, at
+        self.index_specialties()
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ class ExpertRepository(Protocol):
         a sanction that is not cleared, or born on or before the date."""
         ...
 
-    def load(self, expert_ids: Sequence[str]) -> list[Expert]:
-        """The experts with these ids, with everything the exclusions read."""
+    def snapshots(self, expert_ids: Sequence[str]) -> list[Expert]:
+        """Detached, read-only copies of the experts with these ids, with what the exclusions
+        read (employments, declarations, sanctions)."""
         ...
 
 

@@ -145,7 +145,9 @@ def _apply_fields(expert: Expert, f: ExpertFields) -> None:
     expert.name, expert.title_level, expert.title_basis = f.name.strip(), f.title_level, f.title_basis.strip()
     expert.practice_since, expert.birth_date = f.practice_since, f.birth_date
     expert.region, expert.home_pool = f.region, f.home_pool.strip()
-    expert.specialties[:] = [Specialty(expert.id, code) for code in sorted(set(f.specialties))]
+    held = {s.code: s for s in expert.specialties}
+    expert.specialties[:] = [held.get(code) or Specialty(expert.id, code) for code in sorted(set(f.specialties))]
+    expert.index_specialties()
 
 
 def register_expert(
@@ -175,6 +177,7 @@ def register_expert(
         )
         _apply_fields(expert, f)
         expert.employments = _employments(expert.id, employments, ctx)
+        expert.index_specialties()
         uow.experts.add(expert)
         uow.emit(
             event_from(
@@ -221,6 +224,7 @@ def link_user(uow: ExpertsUnitOfWork, ctx: Context, expert_id: str, user_id: str
         expert = _expert_for(uow, ctx, expert_id, for_update=True)
         _check_linkable(uow, user_id, expert.id)
         expert.user_id = user_id
+        expert.index_specialties()
         uow.emit(event_from(ctx, "ExpertLinked", "expert", expert.id, public=False, user_id=user_id))
         uow.commit()
     return expert
@@ -609,7 +613,7 @@ def _codes(uow: ExpertsUnitOfWork, org_ids: Sequence[str | None]) -> frozenset[s
     return frozenset(found)
 
 
-def _context(
+def draw_context(
     uow: ExpertsUnitOfWork, ctx: Context, tender: Tender, section_id: str, draw: Draw, committee: Committee | None
 ) -> DrawContext:
     """What the exclusions are judged against: the section's bidders (every bid made before the
@@ -638,7 +642,7 @@ def decider(uow: ExpertsUnitOfWork, context: DrawContext) -> drawing.Decide:
     need (employments, declarations, sanctions) and judged by :func:`exclusions`."""
 
     def decide(ids: Sequence[str]) -> Mapping[str, Sequence[str]]:
-        experts = {e.id: e for e in uow.experts.load(ids)}
+        experts = {e.id: e for e in uow.experts.snapshots(ids)}
         out: dict[str, Sequence[str]] = {}
         for expert_id in ids:
             expert = experts.get(expert_id)
@@ -654,7 +658,7 @@ def _pools(draw: Draw, requirement: Requirement) -> dict[str, Any]:
     return {"only": [draw.local_pool]}
 
 
-def _candidates(uow: ExpertsUnitOfWork, draw: Draw) -> dict[str, Any]:
+def candidate_document(uow: ExpertsUnitOfWork, draw: Draw) -> dict[str, Any]:
     """The committed candidate document: per line, the sorted ids of the drawable experts."""
     lines = []
     for number, requirement in enumerate(draw.lines, start=1):
@@ -717,9 +721,11 @@ def _check_fill(uow: ExpertsUnitOfWork, draw: Draw, candidates: dict[str, Any], 
     """Refuse, with the counts, a request the pool cannot fill: per line, the candidates less those
     the exclusions remove must cover the seats and the reserves, and so must all lines together.
 
-    Only the candidates some exclusion could apply to are read and judged (those tied to the
-    bidders, the tenderer, the agency, the supervising department or the project, sanctioned,
-    over the age limit, or already on the committee), so the check costs the same in any pool.
+    The suspects, the candidates some exclusion could apply to (tied to the bidders, the
+    tenderer, the agency, the supervising department or the project, sanctioned, over the age
+    limit, or already on the committee), are found by indexed queries. When the others alone
+    fill every line the request is accepted without judging anyone; otherwise the suspects are
+    read and judged, and the refusal gives exact counts.
     """
     union = sorted({i for line in candidates["lines"] for i in line["ids"]})
     suspects = set(
@@ -730,6 +736,12 @@ def _check_fill(uow: ExpertsUnitOfWork, draw: Draw, candidates: dict[str, Any], 
             born_on_or_before=years_before(context.on, context.max_age),
         )
     ) | set(context.committee_expert_ids)
+    needed = {line["line"]: r.seats + r.reserves for r, line in zip(draw.lines, candidates["lines"], strict=True)}
+    clear = [sum(1 for i in line["ids"] if i not in suspects) for line in candidates["lines"]]
+    if all(c >= needed[line["line"]] for c, line in zip(clear, candidates["lines"], strict=True)) and sum(
+        1 for i in union if i not in suspects
+    ) >= sum(needed.values()):
+        return  # enough candidates no exclusion could touch: no need to judge the suspects
     judged = [i for i in union if i in suspects]
     excluded: set[str] = set()
     for start in range(0, len(judged), 500):
@@ -891,8 +903,8 @@ def _check_venues(uow: ExpertsUnitOfWork, draw: Draw, except_committee: str | No
 def _commit_draw(uow: ExpertsUnitOfWork, ctx: Context, draw: Draw, tender: Tender, committee: Committee | None) -> Draw:
     """Fix the candidates and a secret seed, check the pool can fill the request, and write the
     commitment (digests of the seed, the request and the candidates) to the ledger."""
-    context = _context(uow, ctx, tender, draw.section_id, draw, committee)
-    candidates = _candidates(uow, draw)
+    context = draw_context(uow, ctx, tender, draw.section_id, draw, committee)
+    candidates = candidate_document(uow, draw)
     _check_fill(uow, draw, candidates, context)
     data = canonicalize(candidates)
     blob = uow.blobs.put_chunks([data])
@@ -1107,7 +1119,7 @@ def perform_draw(uow: ExpertsUnitOfWork, ctx: Context, draw_id: str) -> Committe
                 raise Conflict("committee_dissolved", "评标委员会已解散", "The committee has been dissolved")
         else:
             _check_venues(uow, draw)
-        context = _context(uow, ctx, tender, draw.section_id, draw, committee)
+        context = draw_context(uow, ctx, tender, draw.section_id, draw, committee)
         candidates = _load_candidates(uow, draw)
         key = drawing.key_of(bytes.fromhex(draw.seed), bytes.fromhex(draw.contribution or ""))
         lines = [drawing.Line(r.seats, r.reserves) for r in draw.lines]
@@ -1131,7 +1143,7 @@ def perform_draw(uow: ExpertsUnitOfWork, ctx: Context, draw_id: str) -> Committe
         draw.walk = [r.as_json() for r in results]
         draw.result_sha256 = drawing.digest({"seed": draw.seed, "walk": draw.walk})
         draw.status, draw.drawn_at = DrawStatus.DRAWN, now
-        experts = {e.id: e for e in uow.experts.load([i for r in results for i in (*r.seats, *r.reserves)])}
+        experts = {e.id: e for e in uow.experts.snapshots([i for r in results for i in (*r.seats, *r.reserves)])}
         if committee is None:
             committee = _new_committee(uow, draw, now)
             draw.committee_id = committee.id
@@ -1530,7 +1542,7 @@ def _promote_reserve(
         return None
     draw = uow.draws.get(reserves[0].draw_id or "")
     assert draw is not None
-    context = _context(uow, ctx, tender, committee.section_id, draw, None)
+    context = draw_context(uow, ctx, tender, committee.section_id, draw, None)
     verdicts = decider(uow, context)([r.expert_id for r in reserves if r.expert_id])
     for reserve in reserves:
         why = list(verdicts.get(reserve.expert_id or "", ()))

@@ -9,7 +9,19 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from sunbid.experts.model import Committee, CommitteeStatus, Draw, Expert, ExpertStatus, Recording, Venue
+from sunbid.experts.model import (
+    Committee,
+    CommitteeStatus,
+    Declaration,
+    Draw,
+    Employment,
+    Expert,
+    ExpertStatus,
+    Recording,
+    Sanction,
+    Venue,
+    specialty_range,
+)
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.kernel.query import Scope
 from sunbid.storage import tables as t
@@ -247,25 +259,17 @@ class ExpertRepository(SqlRepository[Expert]):
         return self._page(stmt, after, limit)
 
     def candidates(self, specialty: str, *, pools: Sequence[str] | None, except_pool: str | None) -> list[str]:
-        """Drawable experts (active, with a platform account) holding ``specialty`` or a code below it.
-
-        Sorted in Python, so the order is the code-point order the algorithm specifies whatever
-        the database's collation."""
-        e, s = self.table, t.expert_specialties
-        stmt = (
-            sa.select(e.c.id)
-            .join(s, s.c.expert_id == e.c.id)
-            .where(
-                e.c.status == ExpertStatus.ACTIVE.value,
-                e.c.user_id.is_not(None),
-                sa.or_(s.c.code == specialty, s.c.code.like(f"{specialty}.%")),
-            )
-        )
+        """Drawable experts (active, with a platform account) holding ``specialty`` or a code below
+        it: one range of a covering index, fetched by the driver. Sorted in Python, so the order is
+        the code-point order the algorithm specifies whatever the database's collation."""
+        s = t.expert_specialties
+        low, high = specialty_range(specialty)
+        stmt = sa.select(s.c.expert_id).where(s.c.code >= low, s.c.code < high, s.c.drawable.is_(True))
         if pools is not None:
-            stmt = stmt.where(e.c.home_pool.in_(list(pools)))
+            stmt = stmt.where(s.c.home_pool.in_(list(pools)))
         if except_pool is not None:
-            stmt = stmt.where(e.c.home_pool != except_pool)
-        return sorted({str(i) for i in self.session.execute(stmt).scalars()})
+            stmt = stmt.where(s.c.home_pool != except_pool)
+        return sorted({row[0] for row in _fetch_rows(self.session, stmt)})
 
     def suspects(
         self, *, org_codes: Sequence[str], org_names: Sequence[str], subject_ids: Sequence[str], born_on_or_before: date
@@ -288,10 +292,42 @@ class ExpertRepository(SqlRepository[Expert]):
             found.update(str(i) for i in self.session.execute(stmt).scalars())
         return sorted(found)
 
-    def load(self, expert_ids: Sequence[str]) -> list[Expert]:
-        if not expert_ids:
+    def snapshots(self, expert_ids: Sequence[str]) -> list[Expert]:
+        """Detached copies of the experts, with what the exclusions and the committee's seats read
+        (the expert's row, employments, declarations, sanctions), in four driver-level queries.
+        They belong to no session: reading them is all they are for."""
+        ids = list(dict.fromkeys(expert_ids))
+        if not ids:
             return []
-        return list(self.session.scalars(sa.select(Expert).where(self.table.c.id.in_(list(expert_ids)))))
+        e, jobs, dcl, snc = self.table, t.expert_employments, t.expert_declarations, t.expert_sanctions
+        made: dict[str, Expert] = {}
+        for row in self.session.connection().execute(sa.select(e).where(e.c.id.in_(ids))):
+            values = dict(row._mapping)
+            made[values["id"]] = Expert(**values)
+        for table, cls, field in (
+            (jobs, Employment, "employments"),
+            (dcl, Declaration, "declarations"),
+            (snc, Sanction, "sanctions"),
+        ):
+            for row in self.session.connection().execute(sa.select(table).where(table.c.expert_id.in_(ids))):
+                values = dict(row._mapping)
+                getattr(made[values["expert_id"]], field).append(cls(**values))
+        return [made[i] for i in ids if i in made]
+
+
+def _fetch_rows(session: OrmSession, stmt: sa.Select[Any]) -> list[Any]:
+    """Rows fetched by the driver's own cursor, without per-row processing: for reading
+    thousands of plain values (ids) at once."""
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args: Any = [params[name] for name in compiled.positiontup or ()] if compiled.positional else params
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 class CommitteeRepository(SqlRepository[Committee]):

@@ -398,13 +398,20 @@ experts = sa.Table(
     sa.Column("status_changed_at", UTCDateTime, nullable=True),
 )
 
-#: One row per specialty an expert holds; the draw's candidates are read through ``code``.
+#: Specialty codes compare byte by byte on both databases (PostgreSQL's "C" collation), so
+#: that a code and the codes below it are one range (``experts.model.specialty_range``).
+CODE = sa.String(40).with_variant(sa.String(40, collation="C"), "postgresql")
+
+#: One row per specialty an expert holds, with the expert's pool and drawability copied in: the
+#: draw's candidates for a line are one range of the covering index ``ix_expert_specialties_draw``.
 expert_specialties = sa.Table(
     "expert_specialties",
     metadata,
     sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), primary_key=True),
-    sa.Column("code", sa.String(40), primary_key=True),
-    sa.Index("ix_expert_specialties_code_expert", "code", "expert_id"),
+    sa.Column("code", CODE, primary_key=True),
+    sa.Column("home_pool", sa.String(200), nullable=False),
+    sa.Column("drawable", sa.Boolean, nullable=False),
+    sa.Index("ix_expert_specialties_draw", "code", "drawable", "home_pool", "expert_id"),
 )
 
 expert_employments = sa.Table(

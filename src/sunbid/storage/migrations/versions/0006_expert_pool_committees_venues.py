@@ -134,11 +134,21 @@ def upgrade() -> None:
     op.create_table(
         "expert_specialties",
         sa.Column("expert_id", sa.String(length=40), nullable=False),
-        sa.Column("code", sa.String(length=40), nullable=False),
+        # byte order on PostgreSQL too, so a code and the codes below it are one index range
+        sa.Column(
+            "code", sa.String(length=40).with_variant(sa.String(length=40, collation="C"), "postgresql"), nullable=False
+        ),
+        sa.Column("home_pool", sa.String(length=200), nullable=False),
+        sa.Column("drawable", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["expert_id"], ["experts.id"], name=op.f("fk_expert_specialties_expert_id_experts")),
         sa.PrimaryKeyConstraint("expert_id", "code", name=op.f("pk_expert_specialties")),
     )
-    op.create_index("ix_expert_specialties_code_expert", "expert_specialties", ["code", "expert_id"], unique=False)
+    op.create_index(
+        "ix_expert_specialties_draw",
+        "expert_specialties",
+        ["code", "drawable", "home_pool", "expert_id"],
+        unique=False,
+    )
 
     op.create_table(
         "committees",
