@@ -75,6 +75,17 @@ class RecordingRepository(Protocol):
     def for_venue(self, venue_id: str) -> list[Recording]: ...
 
 
+class DrawFacts(Protocol):
+    """What the exclusions are judged against, read in as few queries as possible."""
+
+    def bidders(self, section_id: str) -> list[str]:
+        """The organisations of every bid in the section that was not withdrawn, consortium
+        members included."""
+        ...
+
+    def credit_codes(self, org_ids: Sequence[str]) -> dict[str, str]: ...
+
+
 class PlatformUser(NamedUser, Protocol):
     @property
     def role(self) -> Role: ...
@@ -105,3 +116,5 @@ class ExpertsUnitOfWork(TenderingUnitOfWork, Protocol):
     def venues(self) -> VenueRepository: ...
     @property
     def recordings(self) -> RecordingRepository: ...
+    @property
+    def draw_facts(self) -> DrawFacts: ...

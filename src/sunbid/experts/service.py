@@ -67,7 +67,6 @@ from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
 from sunbid.kernel.ports import BlobRefLike
 from sunbid.kernel.rules import RuleBook
-from sunbid.tendering.bid_model import BidStatus
 from sunbid.tendering.model import Section, Tender, TenderStatus
 from sunbid.tendering.service import readable_tender
 
@@ -604,32 +603,20 @@ def _section(tender: Tender, section_id: str) -> Section:
     return section
 
 
-def _codes(uow: ExpertsUnitOfWork, org_ids: Sequence[str | None]) -> frozenset[str]:
-    found = set()
-    for org_id in org_ids:
-        org = uow.organisations.get(org_id) if org_id else None
-        if org is not None:
-            found.add(org.credit_code)
-    return frozenset(found)
-
-
 def draw_context(
     uow: ExpertsUnitOfWork, ctx: Context, tender: Tender, section_id: str, draw: Draw, committee: Committee | None
 ) -> DrawContext:
     """What the exclusions are judged against: the section's bidders (every bid made before the
     deadline, consortium members included), the tenderer and agency, the supervising department."""
-    bidders = [
-        org_id
-        for bid in uow.bids.for_tender(tender.id)
-        if bid.section_id == section_id and bid.status is not BidStatus.WITHDRAWN
-        for org_id in bid.member_org_ids
-    ]
+    bidders = uow.draw_facts.bidders(section_id)
+    staff = [o for o in (tender.tenderer_org_id, tender.agency_org_id) if o]
+    codes = uow.draw_facts.credit_codes([*bidders, *staff])
     supervising = draw.request_document.get("supervising_department", {})
     return DrawContext.build(
         ctx.rules,
         on=_today(ctx),
-        bidder_codes=_codes(uow, bidders),
-        tenderer_codes=_codes(uow, [tender.tenderer_org_id, tender.agency_org_id]),
+        bidder_codes=frozenset(codes[o] for o in bidders if o in codes),
+        tenderer_codes=frozenset(codes[o] for o in staff if o in codes),
         supervising_codes=frozenset(c for c in [supervising.get("credit_code")] if c),
         supervising_names=frozenset([str(supervising.get("name") or tender.supervising_department)]),
         project_ids=frozenset([tender.id, tender.plan_id]),
@@ -906,7 +893,7 @@ def _commit_draw(uow: ExpertsUnitOfWork, ctx: Context, draw: Draw, tender: Tende
     context = draw_context(uow, ctx, tender, draw.section_id, draw, committee)
     candidates = candidate_document(uow, draw)
     _check_fill(uow, draw, candidates, context)
-    data = canonicalize(candidates)
+    data = drawing.canonical(candidates)
     blob = uow.blobs.put_chunks([data])
     seed = secrets.token_bytes(drawing.SEED_BYTES)
     draw.seed, draw.seed_sha256 = seed.hex(), drawing.sha256_hex(seed)

@@ -289,7 +289,7 @@ class ExpertRepository(SqlRepository[Expert]):
         ]
         found: set[str] = set()
         for stmt in parts:
-            found.update(str(i) for i in self.session.execute(stmt).scalars())
+            found.update(row[0] for row in _fetch_rows(self.session, stmt))
         return sorted(found)
 
     def snapshots(self, expert_ids: Sequence[str]) -> list[Expert]:
@@ -328,6 +328,32 @@ def _fetch_rows(session: OrmSession, stmt: sa.Select[Any]) -> list[Any]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+class DrawFactsRepository:
+    """The bidders of a section and the organisations' credit codes, for the draw's exclusions."""
+
+    def __init__(self, session: OrmSession) -> None:
+        self.session = session
+
+    def bidders(self, section_id: str) -> list[str]:
+        b = t.bids
+        stmt = sa.select(b.c.bidder_org_id, b.c.consortium).where(
+            b.c.section_id == section_id, b.c.status != BidStatus.WITHDRAWN.value
+        )
+        found: dict[str, None] = {}
+        for bidder, consortium in self.session.connection().execute(stmt):
+            members = [str(m["org_id"]) for m in consortium or []]
+            for org_id in members or [str(bidder)]:
+                found[org_id] = None
+        return list(found)
+
+    def credit_codes(self, org_ids: Sequence[str]) -> dict[str, str]:
+        if not org_ids:
+            return {}
+        o = t.organisations
+        stmt = sa.select(o.c.id, o.c.credit_code).where(o.c.id.in_(sorted(set(org_ids))))
+        return {str(i): str(code) for i, code in self.session.connection().execute(stmt)}
 
 
 class CommitteeRepository(SqlRepository[Committee]):

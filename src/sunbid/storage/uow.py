@@ -39,6 +39,7 @@ class SqlUnitOfWork:
     draws: r.DrawRepository
     venues: r.VenueRepository
     recordings: r.RecordingRepository
+    draw_facts: r.DrawFactsRepository
 
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.draws = r.DrawRepository(s)
         self.venues = r.VenueRepository(s)
         self.recordings = r.RecordingRepository(s)
+        self.draw_facts = r.DrawFactsRepository(s)
         return self
 
     def __exit__(

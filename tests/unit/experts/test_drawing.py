@@ -223,3 +223,27 @@ def test_a_document_that_is_not_a_draw_record_is_refused() -> None:
     broken = record()
     del broken["draws"][0]["walk"]
     assert any("incomplete" in p for p in drawing.verify(broken).problems)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"format": drawing.CANDIDATES_FORMAT, "lines": [{"line": 1, "ids": IDS, "remote": False, "specialty": "A01"}]},
+        {"b": [1, -2, 2**53, None, True, False, []], "a": {"z": "x", "A": "~ !#$%&'()*+,-./:;<=>?@[]^_`{|}"}},
+        {"zh": "南京市综合评标专家库"},  # not plain ASCII: the general path
+        {"escaped": 'a "quoted" \\ back\nslash'},
+        {"float": 1.5},  # a number that is not an integer: the general path
+    ],
+)
+def test_canonical_json_is_rfc_8785_on_both_paths(document: Any) -> None:
+    from sunbid.crypto.jcs import canonicalize
+
+    assert drawing.canonical(document) == canonicalize(document)
+
+
+def test_canonical_json_refuses_what_rfc_8785_cannot_represent_exactly() -> None:
+    from sunbid.kernel.errors import DomainError
+
+    with pytest.raises(DomainError) as info:
+        drawing.canonical({"ids": ["exp_1"], "big": 2**60})
+    assert info.value.code == "json_not_canonicalisable"
