@@ -653,3 +653,106 @@ def test_sunbid_experts_verify_draw_checks_a_saved_record_and_names_what_does_no
     failed = runner.invoke(app, ["experts", "verify-draw", str(bad)])
     assert failed.exit_code == 1
     assert "candidates are not sorted" in failed.output
+
+
+def test_bad_input_over_http_is_a_problem_with_a_code_and_writes_nothing(
+    pool: Pool, world: World, platform: Platform, api: TestClient
+) -> None:
+    tender_id = pool.opened()
+    pool.many(6)
+    draw = pool.request(tender_id)
+    section = pool.section(tender_id)
+    sup, ten, adm = world.headers("supervisor"), world.headers("tenderer"), world.headers("admin")
+    good = {
+        "size": 5,
+        "requirements": [{"specialty": "A01", "seats": 5}],
+        "local_pool": "南京市综合评标专家库",
+        "main_venue_id": pool.venue,
+        "starts_at": (world.clock.now() + timedelta(hours=2)).isoformat(),
+        "evaluation_hours": 8,
+    }
+    cases: list[tuple[str, str, dict[str, str], Any, int, str]] = [
+        ("POST", "/api/v1/experts", sup, {"name": "x"}, 422, "request_invalid"),
+        ("POST", "/api/v1/experts", sup, {**_expert_json(), "specialties": ["a1"]}, 422, "request_invalid"),
+        ("POST", "/api/v1/experts", sup, {**_expert_json(), "birth_date": "1950-01-01"}, 409, "expert_too_old"),
+        ("POST", f"/api/v1/draws/{draw.id}/contribution", sup, {"contribution": "zz" * 16}, 422, "request_invalid"),
+        (
+            "POST",
+            f"/api/v1/draws/{draw.id}/contribution",
+            sup,
+            {"contribution": "ab" * 8 + "c"},
+            422,
+            "request_invalid",
+        ),
+        (
+            "POST",
+            f"/api/v1/tenders/{tender_id}/sections/{section}/committee-requests",
+            ten,
+            {**good, "starts_at": "2026-04-01T09:00:00"},
+            422,
+            "request_invalid",
+        ),
+        (
+            "POST",
+            f"/api/v1/tenders/{tender_id}/sections/{section}/committee-requests",
+            ten,
+            {**good, "size": 4, "requirements": [{"specialty": "A01", "seats": 4}]},
+            409,
+            "committee_too_small",
+        ),
+        (
+            "POST",
+            f"/api/v1/committees/cmt_{'0' * 26}/check-in",
+            ten,
+            {"venue_id": pool.venue},
+            404,
+            "committee_not_found",
+        ),
+        (
+            "POST",
+            "/api/v1/venues",
+            adm,
+            {"name": "x", "address": "y", "region": "32", "capacity": 1},
+            422,
+            "request_invalid",
+        ),
+    ]
+    before = snapshot(platform)
+    for method, path, headers, body, status, code in cases:
+        response = api.request(method, path, headers=headers, json=body)
+        assert (response.status_code, response.json()["code"]) == (status, code), (path, response.text)
+    naive = api.post(
+        f"/api/v1/venues/{pool.venue}/recordings",
+        params={
+            "kind": "audio",
+            "filename": "a.wav",
+            "recorded_from": "2026-03-01T08:00:00",
+            "recorded_to": "2026-03-01T09:00:00",
+        },
+        content=b"RIFF",
+        headers=adm | {"Content-Type": "application/octet-stream"},
+    )
+    assert (naive.status_code, naive.json()["code"]) == (422, "time_zone_required")
+    as_json = api.post(
+        f"/api/v1/venues/{pool.venue}/recordings",
+        params={"kind": "audio", "filename": "a.wav", "recorded_from": START_ISO, "recorded_to": START_ISO},
+        json={"x": 1},
+        headers=adm,
+    )
+    assert (as_json.status_code, as_json.json()["code"]) == (422, "content_type_octet_stream")
+    assert snapshot(platform) == before
+
+
+START_ISO = "2026-03-02T01:00:00+00:00"
+
+
+def _expert_json() -> dict[str, Any]:
+    return {
+        "name": "新专家",
+        "specialties": ["A01"],
+        "title_level": "senior",
+        "practice_since": "2010-01-01",
+        "birth_date": "1970-01-01",
+        "region": "320100",
+        "home_pool": "南京市综合评标专家库",
+    }

@@ -67,6 +67,7 @@ from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
 from sunbid.kernel.ports import BlobRefLike
 from sunbid.kernel.rules import RuleBook
+from sunbid.ledger.entries import refuse_floats
 from sunbid.tendering.model import Section, Tender, TenderStatus
 from sunbid.tendering.service import readable_tender
 
@@ -1867,7 +1868,15 @@ def record_deviation(
     keep the flag on the expert's record for good (the evaluation room calls it)."""
     if not details:
         raise DomainError("deviation_details_required", "须说明偏离情况", "A deviation flag needs its details")
-    canonicalize(dict(details))  # JSON with no floats: refused here, not half-way through the write
+    try:  # plain JSON, scores as strings (never floating point): refused here, not half-way through the write
+        refuse_floats(dict(details))
+        canonicalize(dict(details))
+    except (TypeError, DomainError) as exc:
+        raise DomainError(
+            "deviation_details_invalid",
+            "偏离情况须为 JSON 对象，分值等数值以字符串记录",
+            "Deviation details are a JSON object with scores and other numbers as strings",
+        ) from exc
     committee = uow.committees.get(member.committee_id)
     if committee is None:
         raise not_found("committee", member.committee_id)
