@@ -484,6 +484,22 @@ def test_without_a_reserve_the_replacement_is_a_fresh_committed_draw_that_never_
     for step in walk[0]["steps"]:
         if step["outcome"] == "excluded":
             assert step["reasons"] == ["already_on_committee"]
+    again = experts.replace_member(
+        world.uow(), world.ctx("tenderer"), committee.id, newcomer.id, ReplacementReason.HEALTH, "身体不适"
+    )
+    assert again.draw is not None and again.draw.lines == [Requirement("A01", 1, 0)]
+    last = experts.perform_draw(world.uow(), world.ctx("tenderer"), again.draw.id)
+    assert len(last.active_members()) == 5 and len({m.expert_id for m in last.members}) == 7
+    # The pool is spent: the next replacement is refused whole, and the member keeps its seat.
+    sitter = last.active_members()[1]
+    refused(
+        platform,
+        "not_enough_eligible_experts",
+        lambda: experts.replace_member(
+            world.uow(), world.ctx("tenderer"), committee.id, sitter.id, ReplacementReason.HEALTH, "x"
+        ),
+    )
+    assert experts.verify_committee(world.uow(), world.ctx("supervisor"), committee.id).ok
 
 
 # ---------------------------------------------------------------------------- extensions

@@ -192,3 +192,12 @@ def test_override_with_a_blank_citation_is_refused(citation: str) -> None:
 def test_override_of_a_whole_number_rule_with_something_else_is_refused(value: object) -> None:
     with pytest.raises(DomainError):
         RuleBook.default().overridden({"doc_sale_min_days": {"value": value, "citation": "某文件"}}, "某地")
+
+
+def test_ratios_written_as_four_place_decimals_are_read_as_the_thirds_they_stand_for() -> None:
+    from fractions import Fraction
+
+    book = RuleBook.default()
+    assert book.fraction("committee_expert_ratio_min") == Fraction(2, 3)
+    assert book.fraction("committee_extension_fraction") == Fraction(1, 3)
+    assert book.fraction("bid_deposit_max_ratio") == Fraction(1, 50)

@@ -1568,7 +1568,8 @@ def _promote_reserve(
 def _replacement_draw(
     uow: ExpertsUnitOfWork, ctx: Context, committee: Committee, tender: Tender, member: CommitteeMember, now: datetime
 ) -> Draw:
-    original = uow.draws.get(member.draw_id or "")
+    # The committee's own draw holds the line (a member drawn as a replacement keeps its line number).
+    original = uow.draws.get(committee.request_id or "")
     assert original is not None
     requirement = original.lines[(member.line or 1) - 1]
     draw = Draw(
