@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sunbid.tendering import service as tendering
 from tests.factories import PASSWORD, World, credit_code, make_world
 from tests.integration import matrix_bids as mb
+from tests.integration import matrix_experts as me
 
 ROLES = ("public", "admin", "tenderer", "agency", "bidder", "expert", "supervisor", "auditor", "other_tenderer")
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -453,6 +454,195 @@ CASES: list[Case] = [
         body=mb.relation_body,
     ),
     Case("GET", "/api/v1/organisations/{org_id}/relations", EVERYONE, setup=mb.org),
+    # ------------------------------------------------------------------ experts, draws, committees, venues
+    Case("POST", "/api/v1/experts", only({"admin": 201, "supervisor": 201}), body=me.expert_body),
+    Case("GET", "/api/v1/experts", only({"admin": 200, "supervisor": 200, "auditor": 200})),
+    Case("GET", "/api/v1/experts/me", only({"expert": 200}), setup=me.once(lambda w, _r: {"id": me.own_expert(w)})),
+    Case("GET", "/api/v1/experts/me/seats", LOGGED_IN, setup=me.once(me.drawn)),
+    Case(
+        "POST",
+        "/api/v1/experts/me/declarations",
+        only({"expert": 201}),
+        setup=me.once(lambda w, _r: {"id": me.own_expert(w)}),
+        body=me.declaration_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/me/declarations/{declaration_id}/end",
+        only({"expert": 200}),
+        setup=me.once(me.own_declaration),
+    ),
+    Case(
+        "GET",
+        "/api/v1/experts/{expert_id}",
+        only({"admin": 200, "supervisor": 200, "auditor": 200}, hidden=True),
+        setup=me.once(me.other_expert),
+    ),
+    Case(
+        "PUT",
+        "/api/v1/experts/{expert_id}",
+        only({"admin": 200, "supervisor": 200}),
+        setup=me.once(me.other_expert),
+        body=me.expert_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/{expert_id}/link",
+        only({"admin": 200, "supervisor": 200}),
+        setup=me.fresh_for(("admin", "supervisor"), me.linkable),
+        body_with=lambda _w, _r, ids: {"user_id": ids["user_id"]},
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/{expert_id}/suspend",
+        only({"admin": 200, "supervisor": 200}),
+        setup=me.fresh_for(("admin", "supervisor"), me.other_expert),
+        body=lambda _w, _r: {"reason": "年度考核不合格"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/{expert_id}/reinstate",
+        only({"admin": 200, "supervisor": 200}),
+        setup=me.fresh_for(("admin", "supervisor"), me.suspended_expert),
+        body=lambda _w, _r: {"reason": "考核合格"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/{expert_id}/exit",
+        only({"supervisor": 200}),
+        setup=me.once(me.other_expert),
+        body=lambda _w, _r: {"reason": "清退出库"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/{expert_id}/sanctions",
+        only({"admin": 201, "supervisor": 201}),
+        setup=me.once(me.other_expert),
+        body=me.sanction_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/experts/{expert_id}/sanctions/{sanction_id}/clear",
+        only({"admin": 200, "supervisor": 200}),
+        setup=me.fresh_for(("admin", "supervisor"), me.sanctioned_expert),
+        body=lambda _w, _r: {"reason": "行政复议决定撤销"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/sections/{section_id}/committee-requests",
+        only(MANAGERS | {"tenderer": 201, "agency": 201}),
+        setup=me.fresh_for(("tenderer", "agency"), me.opened),
+        body_with=me.request_body,
+    ),
+    Case(
+        "GET",
+        "/api/v1/tenders/{tender_id}/draws",
+        only(dict.fromkeys(OVERSEERS, 200)),
+        setup=me.once(me.committed),
+    ),
+    Case(
+        "GET", "/api/v1/draws/{draw_id}", only(dict.fromkeys(OVERSEERS, 200), hidden=True), setup=me.once(me.committed)
+    ),
+    Case(
+        "POST",
+        "/api/v1/draws/{draw_id}/contribution",
+        only({"supervisor": 200}),
+        setup=me.once(me.committed),
+        body=lambda _w, _r: {"contribution": "5a" * 32},
+    ),
+    Case(
+        "POST",
+        "/api/v1/draws/{draw_id}/perform",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=me.fresh_for(("tenderer", "agency"), me.committed_now),
+    ),
+    Case(
+        "POST",
+        "/api/v1/draws/{draw_id}/cancel",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=me.fresh_for(("tenderer", "agency"), me.committed_now),
+        body=lambda _w, _r: {"reason": "评标时间调整，重新申请"},
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/committees", EVERYONE, setup=me.once(me.drawn)),
+    Case(
+        "GET",
+        "/api/v1/committees/{committee_id}",
+        only(dict.fromkeys((*OVERSEERS, "expert"), 200), hidden=True),
+        setup=me.once(me.drawn),
+    ),
+    Case(
+        "POST",
+        "/api/v1/committees/{committee_id}/check-in",
+        only({"expert": 200}, hidden=True, visible_to=OVERSEERS),
+        setup=me.once(me.drawn),
+        body_with=lambda _w, _r, ids: {"venue_id": ids["venue_id"]},
+    ),
+    Case(
+        "POST",
+        "/api/v1/committees/{committee_id}/start",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor", "expert")),
+        setup=me.fresh_for(("tenderer", "agency"), me.checked_in),
+    ),
+    Case(
+        "POST",
+        "/api/v1/committees/{committee_id}/extension-requests",
+        only({"expert": 201}, hidden=True, visible_to=OVERSEERS),
+        setup=me.once(me.started),
+        body=lambda _w, _r: {"hours": 2, "reason": "技术标资料较多"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/committees/{committee_id}/members/{member_id}/replace",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor", "expert")),
+        setup=me.fresh_for(("tenderer", "agency"), me.started),
+        body=lambda _w, _r: {"reason": "recusal", "details": "与投标人存在利害关系"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/committees/{committee_id}/draw-record",
+        only(dict.fromkeys((*OVERSEERS, "expert"), 200), hidden=True),
+        setup=me.once(me.started),
+    ),
+    Case(
+        "GET",
+        "/api/v1/committees/{committee_id}/verification",
+        only(dict.fromkeys((*OVERSEERS, "expert"), 200), hidden=True),
+        setup=me.once(me.started),
+    ),
+    Case(
+        "POST",
+        "/api/v1/committees/{committee_id}/members/{member_id}/ratings",
+        only({"tenderer": 201, "agency": 201, "supervisor": 201}, hidden=True, visible_to=("auditor", "expert")),
+        setup=me.fresh_for(("tenderer", "agency"), me.dissolved),
+        body=lambda _w, _r: {"score": 90, "comment": "评审认真"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/venues",
+        only({"admin": 201}),
+        body=lambda _w, _r: {"name": "第二评标室", "address": "6 楼", "region": "320100", "capacity": 12},
+    ),
+    Case("GET", "/api/v1/venues", EVERYONE),
+    Case(
+        "POST",
+        "/api/v1/venues/{venue_id}/recordings",
+        only({"admin": 201}),
+        setup=me.once(me.venue),
+        content=b"RIFF....WAVEfmt recording",
+        params=me.RECORDING_PARAMS,
+    ),
+    Case(
+        "GET",
+        "/api/v1/venues/{venue_id}/recordings",
+        only({"admin": 200, "supervisor": 200, "auditor": 200}),
+        setup=me.once(me.recording),
+    ),
+    Case(
+        "GET",
+        "/api/v1/recordings/{recording_id}/content",
+        only({"admin": 200, "supervisor": 200, "auditor": 200}),
+        setup=me.once(me.recording),
+    ),
 ]
 
 

@@ -57,6 +57,15 @@ def token(user_id: str) -> Any:
     return SimpleNamespace(user_id=user_id)
 
 
+def expert(user_id: str) -> Any:
+    return SimpleNamespace(user_id=user_id)
+
+
+def committee(status: str, *members: tuple[str, str]) -> Any:
+    """A committee in ``status`` whose members are (user id, member status) pairs."""
+    return SimpleNamespace(status=status, members=[SimpleNamespace(user_id=u, status=s) for u, s in members])
+
+
 # Tenders as seen from MINE: we are the tenderer, we are the agency, or neither.
 OURS = {"tenderer": (MINE, OTHER), "agency": (OTHER, MINE), "none": (OTHER, THIRD)}
 
@@ -146,6 +155,45 @@ MATRIX: list[tuple[Action, str, Any, tuple[bool, ...]]] = [
     (A.DEPOSIT_READ,      "a deposit to our tender, at the opening", (t("opening", "tenderer"), deposit(THIRD)),          (Y,  N,  N,  N,  Y,  Y,  Y,  N)),
     (A.CREDIT_GRADE_SET,  "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
     (A.ORG_RELATION_MANAGE, "nothing",                               None,                                                (N,  N,  N,  N,  Y,  N,  Y,  N)),
+    # experts and committees: every actor is the user ME, so "we are a member" holds in every logged-in column
+    (A.EXPERT_MANAGE,     "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  Y,  N)),
+    (A.EXPERT_EXIT,       "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.EXPERT_LIST,       "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  Y,  N)),
+    (A.EXPERT_READ,       "our own expert record",                   expert(ME),                                          (N,  N,  N,  Y,  Y,  Y,  Y,  N)),
+    (A.EXPERT_READ,       "another expert's record",                 expert("usr_else"),                                  (N,  N,  N,  N,  Y,  Y,  Y,  N)),
+    (A.EXPERT_DECLARE,    "our own expert record",                   expert(ME),                                          (N,  N,  N,  Y,  N,  N,  N,  N)),
+    (A.EXPERT_DECLARE,    "another expert's record",                 expert("usr_else"),                                  (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.EXPERT_DECLARE,    "no linked record",                        None,                                                (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.EXPERT_RATE,       "our tender, as tenderer",                 t("opened", "tenderer"),                             (Y,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.EXPERT_RATE,       "our tender, as agency",                   t("opened", "agency"),                               (N,  Y,  N,  N,  Y,  N,  N,  N)),
+    (A.EXPERT_RATE,       "tender of other orgs",                    t("opened", "none"),                                 (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.EXPERT_FLAG,       "our tender, as tenderer",                 t("opened", "tenderer"),                             (Y,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.EXPERT_FLAG,       "tender of other orgs",                    t("opened", "none"),                                 (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.COMMITTEE_REQUEST, "our tender, as tenderer",                 t("opening", "tenderer"),                            (Y,  N,  N,  N,  N,  N,  N,  N)),
+    (A.COMMITTEE_REQUEST, "our tender, as agency",                   t("opening", "agency"),                              (N,  Y,  N,  N,  N,  N,  N,  N)),
+    (A.COMMITTEE_REQUEST, "tender of other orgs",                    t("opening", "none"),                                (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.COMMITTEE_MANAGE,  "our tender, as tenderer",                 t("opening", "tenderer"),                            (Y,  N,  N,  N,  N,  N,  N,  N)),
+    (A.COMMITTEE_MANAGE,  "tender of other orgs",                    t("opening", "none"),                                (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.DRAW_CONTRIBUTE,   "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.DRAW_AUDIT,        "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.COMMITTEE_READ,    "drawn committee of our tender",           (t("opening", "tenderer"), committee("drawn")),      (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.COMMITTEE_READ,    "drawn committee, we were drawn",          (t("opening", "none"), committee("drawn", (ME, "active"))), (Y, Y, Y, Y, Y, Y, Y, N)),
+    (A.COMMITTEE_READ,    "drawn committee, we are a reserve",       (t("opening", "none"), committee("drawn", (ME, "reserve"))), (Y, Y, Y, Y, Y, Y, Y, N)),
+    (A.COMMITTEE_READ,    "drawn committee of others",               (t("opening", "none"), committee("drawn", ("usr_else", "active"))), (N, N, N, N, Y, Y, N, N)),
+    (A.COMMITTEE_MEMBERS_READ, "drawn committee of our tender",      (t("opening", "tenderer"), committee("drawn")),      (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.COMMITTEE_MEMBERS_READ, "sitting committee of our tender",    (t("opening", "tenderer"), committee("sitting")),    (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.COMMITTEE_MEMBERS_READ, "drawn committee, we were drawn",     (t("opening", "none"), committee("drawn", (ME, "active"))), (N, N, N, N, Y, Y, N, N)),
+    (A.COMMITTEE_MEMBERS_READ, "sitting committee, we sit on it",    (t("opening", "none"), committee("sitting", (ME, "active"))), (Y, Y, Y, Y, Y, Y, Y, N)),
+    (A.COMMITTEE_MEMBERS_READ, "sitting committee, we are a reserve", (t("opening", "none"), committee("sitting", (ME, "reserve"))), (N, N, N, N, Y, Y, N, N)),
+    (A.DRAW_RECORD_READ,  "drawn committee of our tender",           (t("opening", "tenderer"), committee("drawn")),      (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.DRAW_RECORD_READ,  "sitting committee of our tender",         (t("opening", "tenderer"), committee("sitting")),    (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.DRAW_RECORD_READ,  "sitting committee of others",             (t("opening", "none"), committee("sitting")),        (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.DRAW_RECORD_READ,  "dissolved committee of others",           (t("opened", "none"), committee("dissolved")),       (Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y)),
+    (A.COMMITTEE_SIT,     "committee we sit on",                     committee("sitting", (ME, "active")),                (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.COMMITTEE_SIT,     "committee we were replaced on",           committee("sitting", (ME, "replaced")),              (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.VENUE_MANAGE,      "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
+    (A.RECORDING_ANCHOR,  "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
+    (A.RECORDING_READ,    "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  Y,  N)),
 ]
 # fmt: on
 
@@ -159,6 +207,13 @@ CELLS = [
 def test_the_matrix_has_a_column_for_every_role_and_the_public() -> None:
     assert set(COLUMNS) == {r.value for r in Role} | {"public"}
     assert len(COLUMNS) == len(set(COLUMNS))
+
+
+def test_the_evaluation_room_flags_deviations_in_the_platforms_own_name() -> None:
+    from sunbid.kernel.context import SYSTEM
+
+    assert allowed(SYSTEM, Action.EXPERT_FLAG, t("opened", "none"))
+    assert not allowed(SYSTEM, Action.EXPERT_RATE, t("opened", "none"))
 
 
 def test_the_matrix_covers_every_action() -> None:

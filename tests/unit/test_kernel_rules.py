@@ -39,6 +39,15 @@ EXPECTED_DEFAULTS: dict[str, tuple[int | Decimal, str]] = {
     "committee_min_size": (5, "count"),
     "committee_expert_ratio_min": (Decimal("0.6667"), "ratio"),
     "expert_min_years": (8, "count"),
+    "expert_senior_title_required": (1, "count"),
+    "expert_max_age": (70, "years"),
+    "expert_recent_employer_years": (3, "years"),
+    "expert_sanction_bar_years": (0, "years"),
+    "exclude_tenderer_agency_staff": (1, "count"),
+    "exclude_earlier_work": (1, "count"),
+    "committee_extension_fraction": (Decimal("0.3333"), "ratio"),
+    "evaluation_max_hours": (240, "hours"),
+    "expert_rating_max_score": (100, "count"),
     "contract_sign_days_after_award": (30, "days"),
     "report_to_supervisor_days": (15, "days"),
     "complaint_window_days": (10, "days"),
@@ -84,7 +93,7 @@ def test_every_default_rule_has_a_citation_titles_and_a_known_certainty(key: str
 
 def test_day_and_count_rules_are_integers_and_ratios_and_caps_are_decimals() -> None:
     for rule in RuleBook.default():
-        if rule.unit in ("days", "working_days", "hours", "count"):
+        if rule.unit in ("days", "working_days", "count", "years", "hours"):
             assert type(rule.value) is int, rule.key
         else:
             assert isinstance(rule.value, Decimal), rule.key
@@ -198,3 +207,12 @@ def test_override_with_a_blank_citation_is_refused(citation: str) -> None:
 def test_override_of_a_whole_number_rule_with_something_else_is_refused(value: object) -> None:
     with pytest.raises(DomainError):
         RuleBook.default().overridden({"doc_sale_min_days": {"value": value, "citation": "某文件"}}, "某地")
+
+
+def test_ratios_written_as_four_place_decimals_are_read_as_the_thirds_they_stand_for() -> None:
+    from fractions import Fraction
+
+    book = RuleBook.default()
+    assert book.fraction("committee_expert_ratio_min") == Fraction(2, 3)
+    assert book.fraction("committee_extension_fraction") == Fraction(1, 3)
+    assert book.fraction("bid_deposit_max_ratio") == Fraction(1, 50)

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from sunbid.cli.bid import bid_app, custodian_app
 from sunbid.cli.ca import ca_app
+from sunbid.cli.experts import experts_app
 from sunbid.cli.ledger import ledger_app
 from sunbid.cli.risk import risk_app
 from sunbid.config import Settings
@@ -25,6 +26,7 @@ app.add_typer(ca_app, name="ca")
 app.add_typer(risk_app, name="risk")
 app.add_typer(bid_app, name="bid")
 app.add_typer(custodian_app, name="custodian")
+app.add_typer(experts_app, name="experts")
 console = Console()
 
 

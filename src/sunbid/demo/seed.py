@@ -17,6 +17,8 @@ from sunbid.bootstrap import Platform
 from sunbid.crypto import Certificate, PrivateKey, load_private_key, sign_json
 from sunbid.crypto.ca import LocalCA, write_issued
 from sunbid.crypto.x509 import organisation_name
+from sunbid.experts import service as experts
+from sunbid.experts.model import ExpertFields, TitleLevel
 from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
 from sunbid.kernel.clock import FixedClock
@@ -172,6 +174,60 @@ def signed_announcement(platform: Platform, ctx: Context, tender_id: str, userna
     tendering.announce_tender(platform.uow(), ctx, tender_id, signature=signature, check=platform.signature_check())
 
 
+#: The demo pool: (code, name) of the specialties, and the two home pools.
+SPECIALTIES = (
+    ("A01.01", "房屋建筑工程（土建）"),
+    ("A01.02", "房屋建筑工程（安装）"),
+    ("A02", "市政公用工程"),
+    ("A03", "水利水电工程"),
+    ("B01", "工程造价"),
+    ("B02", "招标采购管理"),
+)
+LOCAL_POOL, REMOTE_POOL = "南京市综合评标专家库", "苏州市综合评标专家库"
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = ("建国", "志强", "海燕", "文博", "晓东", "立新", "春华", "国平", "明远", "丽娟", "振宇", "雪梅")
+
+
+def seed_experts(platform: Platform, clock: FixedClock, supervisor: Context, *, count: int = 60) -> list[str]:
+    """A pool of ``count`` experts with platform accounts, three in four in the local pool; the demo
+    user ``expert`` is the first. Two venues: the main evaluation room and a remote one."""
+    sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
+    made = []
+    for n in range(count):
+        username = "expert" if n == 0 else f"expert{n:02d}"
+        with platform.uow() as uow:
+            user = uow.users.by_username(username)
+        if user is None:
+            name = _SURNAMES[n % len(_SURNAMES)] + _GIVEN[n % len(_GIVEN)]
+            user = identity.create_user(
+                platform.uow(), sys, identity.NewUser(username, f"评标专家 {name}", DEMO_PASSWORD, Role.EXPERT, None)
+            )
+        codes = (SPECIALTIES[n % len(SPECIALTIES)][0], SPECIALTIES[(n // 4) % len(SPECIALTIES)][0])
+        fields = ExpertFields(
+            name=user.display_name.removeprefix("评标专家 "),
+            specialties=tuple(sorted(set(codes))),
+            title_level=TitleLevel.PROFESSOR if n % 4 == 0 else TitleLevel.SENIOR,
+            practice_since=date(1995 + n % 15, 1 + n % 12, 1),
+            birth_date=date(1962 + n % 24, 1 + (n * 7) % 12, 1 + n % 28),
+            region="320500" if n % 4 == 3 else "320100",
+            home_pool=REMOTE_POOL if n % 4 == 3 else LOCAL_POOL,
+        )
+        jobs = (
+            experts.EmploymentFields(
+                demo_credit_code(f"91320100MC1{n:06d}"), f"江苏省第{n + 1}建筑设计研究院", date(2012, 1, 1)
+            ),
+        )
+        made.append(experts.register_expert(platform.uow(), supervisor, fields, jobs, user.id).id)
+    admin = Context(actor=ADMIN, clock=clock, rules=platform.rules)
+    experts.register_venue(
+        platform.uow(), admin, experts.VenueFields("第一评标室", "南京市公共资源交易中心 5 楼", "320100", 30)
+    )
+    experts.register_venue(
+        platform.uow(), admin, experts.VenueFields("苏州分中心远程评标室", "苏州市公共资源交易中心 3 楼", "320500", 12)
+    )
+    return made
+
+
 def is_seeded(platform: Platform) -> bool:
     with platform.uow() as uow:
         return uow.users.by_username("admin") is not None
@@ -202,6 +258,13 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         )
         actors[username] = user.as_actor()
     say(f"{len(ORGS)} organisations and {len(USERS)} users (password {DEMO_PASSWORD})")
+    pool = seed_experts(
+        platform, clock, Context(actor=actors["supervisor"], clock=clock, rules=platform.rules, address="127.0.0.1")
+    )
+    say(
+        f"an expert pool of {len(pool)} experts in two pools ({LOCAL_POOL}, {REMOTE_POOL}), "
+        "the demo user expert among them; two evaluation venues"
+    )
     names = {
         username: (ORGS[org_key][0], demo_credit_code(ORGS[org_key][1]))
         for username, _d, _r, org_key in USERS

@@ -47,6 +47,24 @@ class Action(StrEnum):
     DEPOSIT_READ = "deposit.read"
     CREDIT_GRADE_SET = "credit_grade.set"
     ORG_RELATION_MANAGE = "org_relation.manage"
+    EXPERT_MANAGE = "expert.manage"
+    EXPERT_EXIT = "expert.exit"
+    EXPERT_READ = "expert.read"
+    EXPERT_LIST = "expert.list"
+    EXPERT_DECLARE = "expert.declare"
+    EXPERT_RATE = "expert.rate"
+    EXPERT_FLAG = "expert.flag"
+    COMMITTEE_REQUEST = "committee.request"
+    DRAW_CONTRIBUTE = "draw.contribute"
+    DRAW_AUDIT = "draw.audit"
+    DRAW_RECORD_READ = "draw.record_read"
+    COMMITTEE_READ = "committee.read"
+    COMMITTEE_MEMBERS_READ = "committee.members_read"
+    COMMITTEE_MANAGE = "committee.manage"
+    COMMITTEE_SIT = "committee.sit"
+    VENUE_MANAGE = "venue.manage"
+    RECORDING_ANCHOR = "recording.anchor"
+    RECORDING_READ = "recording.read"
 
 
 def _logged_in(actor: Actor) -> bool:
@@ -168,6 +186,83 @@ def _deposit_read(actor: Actor, res: Any) -> bool:
     )
 
 
+# ---------------------------------------------------------------------------- experts and committees
+#: A committee's evaluation has started: the list is no longer secret from the tender's managers
+#: and the members (法 第三十七条 keeps it from everyone else until the result is fixed).
+_STARTED = ("sitting", "dissolved")
+
+
+def _pool_manager(actor: Actor, _res: Any) -> bool:
+    """Supervisors manage the expert pool (评标专家库); the platform's administrators may too."""
+    return actor.role in (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def _expert_read(actor: Actor, expert: Any) -> bool:
+    """An expert's record: pool managers, auditors, and the expert itself."""
+    if actor.role in (*OVERSIGHT, Role.ADMINISTRATOR):
+        return True
+    return actor.role is Role.EXPERT and expert is not None and expert.user_id == actor.user_id
+
+
+def _expert_declare(actor: Actor, expert: Any) -> bool:
+    """An expert keeps its own declarations (评标规定 第十二条: members declare their conflicts)."""
+    return actor.role is Role.EXPERT and expert is not None and expert.user_id == actor.user_id
+
+
+def _sits_on(actor: Actor, committee: Any, *statuses: str) -> bool:
+    return actor.user_id is not None and any(
+        m.user_id == actor.user_id and m.status in statuses for m in committee.members
+    )
+
+
+def _committee_read(actor: Actor, res: Any) -> bool:
+    """Whether a committee exists and its state: the tender's managers, oversight, and the people
+    drawn into it. Bidders and the public learn nothing of it (法 第三十七条)."""
+    tender, committee = res
+    return (
+        _manages_tender(actor, tender)
+        or actor.role in OVERSIGHT
+        or _sits_on(actor, committee, "active", "reserve", "replaced")
+    )
+
+
+def _committee_members_read(actor: Actor, res: Any) -> bool:
+    """Who was drawn: supervisors and auditors see the draw; the tender's managers and the active
+    members only once the evaluation has started."""
+    tender, committee = res
+    if actor.role in OVERSIGHT:
+        return True
+    return committee.status in _STARTED and (_manages_tender(actor, tender) or _sits_on(actor, committee, "active"))
+
+
+def _draw_record_read(actor: Actor, res: Any) -> bool:
+    """The data to re-run a draw (the revealed seed, the candidates, the walk): once the
+    evaluation has started, the tender's managers, oversight and the active members; once the
+    committee is dissolved, anyone (the record names experts by their pool ids only)."""
+    tender, committee = res
+    if committee.status == "dissolved":
+        return True
+    return committee.status in _STARTED and (
+        _manages_tender(actor, tender) or actor.role in OVERSIGHT or _sits_on(actor, committee, "active")
+    )
+
+
+def _committee_sit(actor: Actor, committee: Any) -> bool:
+    """Check in, ask for more time: an active member, logged in as itself."""
+    return _sits_on(actor, committee, "active")
+
+
+def _expert_rate(actor: Actor, tender: Any) -> bool:
+    """一标一评 by the tenderer (or its agency) and by the supervisor."""
+    return _manages_tender(actor, tender) or actor.role is Role.SUPERVISOR
+
+
+def _expert_flag(actor: Actor, tender: Any) -> bool:
+    """The evaluation room flags deviating scores, in the name of the tender's manager, a
+    supervisor or the platform itself."""
+    return actor.user_id == "system" or _manages_tender(actor, tender) or actor.role is Role.SUPERVISOR
+
+
 _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.ORG_CREATE: _role(Role.ADMINISTRATOR),
     Action.ORG_LIST: _role(Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR),
@@ -197,10 +292,28 @@ _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.DEPOSIT_READ: _deposit_read,
     Action.CREDIT_GRADE_SET: _role(Role.SUPERVISOR),
     Action.ORG_RELATION_MANAGE: _role(Role.ADMINISTRATOR, Role.SUPERVISOR),
+    Action.EXPERT_MANAGE: _pool_manager,
+    Action.EXPERT_EXIT: _role(Role.SUPERVISOR),
+    Action.EXPERT_READ: _expert_read,
+    Action.EXPERT_LIST: _role(Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR),
+    Action.EXPERT_DECLARE: _expert_declare,
+    Action.EXPERT_RATE: _expert_rate,
+    Action.EXPERT_FLAG: _expert_flag,
+    Action.COMMITTEE_REQUEST: _manages_tender,
+    Action.DRAW_CONTRIBUTE: _role(Role.SUPERVISOR),
+    Action.DRAW_AUDIT: _role(Role.SUPERVISOR, Role.AUDITOR),
+    Action.DRAW_RECORD_READ: _draw_record_read,
+    Action.COMMITTEE_READ: _committee_read,
+    Action.COMMITTEE_MEMBERS_READ: _committee_members_read,
+    Action.COMMITTEE_MANAGE: _manages_tender,
+    Action.COMMITTEE_SIT: _committee_sit,
+    Action.VENUE_MANAGE: _role(Role.ADMINISTRATOR),
+    Action.RECORDING_ANCHOR: _role(Role.ADMINISTRATOR),
+    Action.RECORDING_READ: _role(Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR),
 }
 
 #: Actions the public may attempt without logging in (reads of public objects).
-_PUBLIC_ACTIONS = frozenset({Action.PLAN_READ, Action.TENDER_READ, Action.OPENING_READ})
+_PUBLIC_ACTIONS = frozenset({Action.PLAN_READ, Action.TENDER_READ, Action.OPENING_READ, Action.DRAW_RECORD_READ})
 
 
 def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:

@@ -58,4 +58,12 @@ _ZH = {
     "token": "令牌",
     "section": "标段",
     "clarification": "澄清",
+    "expert": "评标专家",
+    "committee": "评标委员会",
+    "member": "评标委员会成员",
+    "draw": "专家抽取申请",
+    "venue": "评标场地",
+    "declaration": "专家申报事项",
+    "recording": "评标场所音视频文件",
+    "sanction": "处罚记录",
 }

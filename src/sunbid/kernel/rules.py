@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ NANJING = "南京市贯彻落实《国务院办公厅关于创新完善体制机
 class Rule:
     key: str
     value: int | Decimal
-    unit: str  # "days", "working_days", "hours", "count", "ratio", "yuan"
+    unit: str  # "days", "working_days", "hours", "years", "count", "ratio", "yuan"
     title_zh: str
     title_en: str
     citation: str
@@ -57,6 +58,90 @@ class Rule:
     def citation_text(self) -> str:
         return self.citation
 
+
+#: The expert pool and the committee's draw (M7, M19). ADR 12 explains the readings marked
+#: ``platform`` and the local practices marked ``unverified``.
+_EXPERT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "expert_senior_title_required",
+        1,
+        "count",
+        "评标专家须具有高级职称或者具有同等专业水平（1 为要求，0 为不要求）",
+        "Experts hold a senior title or an equivalent professional level (1 required, 0 not)",
+        f"{LAW}第三十七条",
+    ),
+    Rule(
+        "expert_max_age",
+        70,
+        "years",
+        "评标专家年龄上限（周岁，达到即不再入库或抽取）",
+        "Age (full years) at which an expert is no longer admitted or drawn",
+        "地方评标专家管理办法（常见为70周岁）",
+        "unverified",
+    ),
+    Rule(
+        "expert_recent_employer_years",
+        3,
+        "years",
+        "专家离开投标人单位未满该年数的应当回避（0 为不适用）",
+        "An expert who left a bidder fewer than this many years ago is excluded (0 disables the rule)",
+        "地方评标专家回避规定（常见为离职未满三年）",
+        "unverified",
+    ),
+    Rule(
+        "expert_sanction_bar_years",
+        0,
+        "years",
+        "曾因招标投标违法行为受过行政处罚或刑事处罚的专家不得担任评标委员会成员的年限（0 为永久）",
+        "Years a sanction for tendering misconduct bars an expert from committees (0: for good)",
+        f"{EVAL}第十二条",
+        "secondary",
+    ),
+    Rule(
+        "exclude_tenderer_agency_staff",
+        1,
+        "count",
+        "招标人或招标代理机构的工作人员不得作为专家参加本项目评标（1 为适用）",
+        "Staff of the tenderer or its agency are not drawn as experts for its tender (1 applies)",
+        "地方评标专家回避规定；《招标投标法》第三十七条（招标人代表另行委派）",
+        "unverified",
+    ),
+    Rule(
+        "exclude_earlier_work",
+        1,
+        "count",
+        "参与过本项目前期咨询、设计或招标文件编制的专家应当回避（1 为适用）",
+        "Experts who worked on the project's plan, design or tender documents are excluded (1 applies)",
+        "地方评标专家回避规定",
+        "unverified",
+    ),
+    Rule(
+        "committee_extension_fraction",
+        Decimal("0.3333"),
+        "ratio",
+        "超过三分之一的评标委员会成员认为评标时间不够的，招标人应当适当延长",
+        "When more than one third of the members find the time too short, the tenderer extends it",
+        f"{REGS}第四十八条",
+    ),
+    Rule(
+        "evaluation_max_hours",
+        240,
+        "hours",
+        "一次评标（或一次延长）可安排的最长小时数（平台设定）",
+        "The longest evaluation, or extension, that can be scheduled at once (set by the platform)",
+        f"{REGS}第四十八条",
+        "platform",
+    ),
+    Rule(
+        "expert_rating_max_score",
+        100,
+        "count",
+        "一标一评：对评标专家评价的满分（平台设定）",
+        "The top score of a rating of an expert after an evaluation (set by the platform)",
+        "《评标专家和评标专家库管理办法》（2024年第26号令）",
+        "platform",
+    ),
+)
 
 _DEFAULTS: tuple[Rule, ...] = (
     Rule(
@@ -256,6 +341,7 @@ _DEFAULTS: tuple[Rule, ...] = (
         "Experts have eight years in the field",
         f"{LAW}第三十七条",
     ),
+    *_EXPERT_RULES,
     Rule(
         "contract_sign_days_after_award",
         30,
@@ -546,3 +632,12 @@ class RuleBook:
     def decimal(self, key: str) -> Decimal:
         value = self._rules[key].value
         return value if isinstance(value, Decimal) else Decimal(value)
+
+    def fraction(self, key: str) -> Fraction:
+        """A ratio as the exact fraction it stands for: 0.6667 is 2/3 and 0.3333 is 1/3.
+
+        The table writes thirds as four-place decimals; comparing with those would refuse 6
+        experts in a committee of 9. The nearest fraction with a denominator of at most 100
+        is the statutory one for every ratio in the table.
+        """
+        return Fraction(self.decimal(key)).limit_denominator(100)

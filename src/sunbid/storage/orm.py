@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import registry, relationship
 
+from sunbid.experts.model import (
+    CheckIn,
+    Committee,
+    CommitteeMember,
+    Declaration,
+    DeviationFlag,
+    Draw,
+    Employment,
+    Expert,
+    ExtensionRequest,
+    Rating,
+    Recording,
+    Sanction,
+    Sitting,
+    Specialty,
+    Venue,
+)
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.storage import tables as t
 from sunbid.tendering.bid_model import Bid, BidSubmission, CustodianShare, Deposit, OpeningObjection, SealedStatement
@@ -81,3 +100,51 @@ def start_mappers() -> None:
     m(Deposit, t.deposits)
     m(OpeningObjection, t.opening_objections)
     m(SealedStatement, t.sealed_statements)
+    _map_experts(m)
+
+
+def _map_experts(m: Any) -> None:
+    def children(cls: type, order: Any) -> Any:
+        return relationship(cls, order_by=order, cascade="all, delete-orphan", lazy="selectin")
+
+    for cls, table in (
+        (Specialty, t.expert_specialties),
+        (Employment, t.expert_employments),
+        (Declaration, t.expert_declarations),
+        (Sanction, t.expert_sanctions),
+        (Rating, t.expert_ratings),
+        (DeviationFlag, t.expert_flags),
+    ):
+        m(cls, table)
+    m(
+        Expert,
+        t.experts,
+        properties={
+            "specialties": children(Specialty, t.expert_specialties.c.code),
+            "employments": children(Employment, t.expert_employments.c.started_on),
+            "declarations": children(Declaration, t.expert_declarations.c.declared_at),
+            "sanctions": children(Sanction, t.expert_sanctions.c.decided_on),
+            "ratings": children(Rating, t.expert_ratings.c.rated_at),
+            "flags": children(DeviationFlag, t.expert_flags.c.flagged_at),
+        },
+    )
+    for part, table in (
+        (CommitteeMember, t.committee_members),
+        (Sitting, t.committee_sittings),
+        (CheckIn, t.committee_check_ins),
+        (ExtensionRequest, t.extension_requests),
+    ):
+        m(part, table)
+    m(
+        Committee,
+        t.committees,
+        properties={
+            "members": children(CommitteeMember, [t.committee_members.c.seat, t.committee_members.c.id]),
+            "sittings": children(Sitting, t.committee_sittings.c.id),
+            "check_ins": children(CheckIn, t.committee_check_ins.c.at),
+            "extension_requests": children(ExtensionRequest, t.extension_requests.c.requested_at),
+        },
+    )
+    m(Draw, t.draws)
+    m(Venue, t.venues)
+    m(Recording, t.venue_recordings)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
+from sunbid.experts.model import (
+    Committee,
+    CommitteeStatus,
+    Declaration,
+    Draw,
+    Employment,
+    Expert,
+    ExpertStatus,
+    Recording,
+    Sanction,
+    Venue,
+    specialty_range,
+)
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
 from sunbid.kernel.query import Scope
 from sunbid.storage import tables as t
@@ -224,4 +238,175 @@ class SealedStatementRepository(SqlRepository[SealedStatement]):
 
     def for_tender(self, tender_id: str) -> list[SealedStatement]:
         stmt = sa.select(SealedStatement).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------------------- experts and committees
+class ExpertRepository(SqlRepository[Expert]):
+    model, table = Expert, t.experts
+
+    def by_user(self, user_id: str) -> Expert | None:
+        return self.session.scalars(sa.select(Expert).where(self.table.c.user_id == user_id)).first()
+
+    def page(
+        self, *, after: str | None, limit: int, status: ExpertStatus | None = None, pool: str | None = None
+    ) -> list[Expert]:
+        stmt = sa.select(Expert)
+        if status is not None:
+            stmt = stmt.where(self.table.c.status == status.value)
+        if pool is not None:
+            stmt = stmt.where(self.table.c.home_pool == pool)
+        return self._page(stmt, after, limit)
+
+    def candidates(self, specialty: str, *, pools: Sequence[str] | None, except_pool: str | None) -> list[str]:
+        """Drawable experts (active, with a platform account) holding ``specialty`` or a code below
+        it: one range of a covering index, fetched by the driver. Sorted in Python, so the order is
+        the code-point order the algorithm specifies whatever the database's collation."""
+        s = t.expert_specialties
+        low, high = specialty_range(specialty)
+        stmt = sa.select(s.c.expert_id).where(s.c.code >= low, s.c.code < high, s.c.drawable.is_(True))
+        if pools is not None:
+            stmt = stmt.where(s.c.home_pool.in_(list(pools)))
+        if except_pool is not None:
+            stmt = stmt.where(s.c.home_pool != except_pool)
+        return sorted({row[0] for row in _fetch_rows(self.session, stmt)})
+
+    def suspects(
+        self, *, org_codes: Sequence[str], org_names: Sequence[str], subject_ids: Sequence[str], born_on_or_before: date
+    ) -> list[str]:
+        jobs, dcl, snc = t.expert_employments, t.expert_declarations, t.expert_sanctions
+        name = sa.func.replace(jobs.c.employer_name, " ", "")
+        parts: list[sa.Select[Any]] = [
+            sa.select(jobs.c.expert_id).where(
+                sa.or_(jobs.c.employer_credit_code.in_(list(org_codes)), name.in_(list(org_names)))
+            ),
+            sa.select(dcl.c.expert_id).where(
+                dcl.c.ended_at.is_(None),
+                sa.or_(dcl.c.org_credit_code.in_(list(org_codes)), dcl.c.subject_id.in_(list(subject_ids))),
+            ),
+            sa.select(snc.c.expert_id).where(snc.c.cleared_at.is_(None)),
+            sa.select(self.table.c.id).where(self.table.c.birth_date <= born_on_or_before),
+        ]
+        found: set[str] = set()
+        for stmt in parts:
+            found.update(row[0] for row in _fetch_rows(self.session, stmt))
+        return sorted(found)
+
+    def snapshots(self, expert_ids: Sequence[str]) -> list[Expert]:
+        """Detached copies of the experts, with what the exclusions and the committee's seats read
+        (the expert's row, employments, declarations, sanctions), in four driver-level queries.
+        They belong to no session: reading them is all they are for."""
+        ids = list(dict.fromkeys(expert_ids))
+        if not ids:
+            return []
+        e, jobs, dcl, snc = self.table, t.expert_employments, t.expert_declarations, t.expert_sanctions
+        made: dict[str, Expert] = {}
+        for row in self.session.connection().execute(sa.select(e).where(e.c.id.in_(ids))):
+            values = dict(row._mapping)
+            made[values["id"]] = Expert(**values)
+        for table, cls, field in (
+            (jobs, Employment, "employments"),
+            (dcl, Declaration, "declarations"),
+            (snc, Sanction, "sanctions"),
+        ):
+            for row in self.session.connection().execute(sa.select(table).where(table.c.expert_id.in_(ids))):
+                values = dict(row._mapping)
+                getattr(made[values["expert_id"]], field).append(cls(**values))
+        return [made[i] for i in ids if i in made]
+
+
+def _fetch_rows(session: OrmSession, stmt: sa.Select[Any]) -> list[Any]:
+    """Rows fetched by the driver's own cursor, without per-row processing: for reading
+    thousands of plain values (ids) at once."""
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args: Any = [params[name] for name in compiled.positiontup or ()] if compiled.positional else params
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+class DrawFactsRepository:
+    """The bidders of a section and the organisations' credit codes, for the draw's exclusions."""
+
+    def __init__(self, session: OrmSession) -> None:
+        self.session = session
+
+    def bidders(self, section_id: str) -> list[str]:
+        b = t.bids
+        stmt = sa.select(b.c.bidder_org_id, b.c.consortium).where(
+            b.c.section_id == section_id, b.c.status != BidStatus.WITHDRAWN.value
+        )
+        found: dict[str, None] = {}
+        for bidder, consortium in self.session.connection().execute(stmt):
+            members = [str(m["org_id"]) for m in consortium or []]
+            for org_id in members or [str(bidder)]:
+                found[org_id] = None
+        return list(found)
+
+    def credit_codes(self, org_ids: Sequence[str]) -> dict[str, str]:
+        if not org_ids:
+            return {}
+        o = t.organisations
+        stmt = sa.select(o.c.id, o.c.credit_code).where(o.c.id.in_(sorted(set(org_ids))))
+        return {str(i): str(code) for i, code in self.session.connection().execute(stmt)}
+
+
+class CommitteeRepository(SqlRepository[Committee]):
+    model, table = Committee, t.committees
+
+    def for_section(self, section_id: str) -> Committee | None:
+        return self.session.scalars(sa.select(Committee).where(self.table.c.section_id == section_id)).first()
+
+    def for_tender(self, tender_id: str) -> list[Committee]:
+        stmt = sa.select(Committee).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def of_user(self, user_id: str) -> list[Committee]:
+        members = t.committee_members
+        ids = sa.select(members.c.committee_id).where(members.c.user_id == user_id)
+        stmt = sa.select(Committee).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def at_venue(self, venue_id: str, starts: datetime, ends: datetime) -> list[Committee]:
+        sit = t.committee_sittings
+        ids = sa.select(sit.c.committee_id).where(
+            sit.c.venue_id == venue_id, sit.c.starts_at < ends, sit.c.ends_at > starts
+        )
+        stmt = (
+            sa.select(Committee)
+            .where(self.table.c.id.in_(ids), self.table.c.status != CommitteeStatus.DISSOLVED.value)
+            .order_by(self.table.c.id)
+        )
+        return list(self.session.scalars(stmt))
+
+
+class DrawRepository(SqlRepository[Draw]):
+    model, table = Draw, t.draws
+
+    def for_section(self, section_id: str) -> list[Draw]:
+        stmt = sa.select(Draw).where(self.table.c.section_id == section_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def for_committee(self, committee_id: str) -> list[Draw]:
+        stmt = sa.select(Draw).where(self.table.c.committee_id == committee_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+class VenueRepository(SqlRepository[Venue]):
+    model, table = Venue, t.venues
+
+    def all(self) -> list[Venue]:
+        return list(self.session.scalars(sa.select(Venue).order_by(self.table.c.id)))
+
+
+class RecordingRepository(SqlRepository[Recording]):
+    model, table = Recording, t.venue_recordings
+
+    def for_venue(self, venue_id: str) -> list[Recording]:
+        stmt = sa.select(Recording).where(self.table.c.venue_id == venue_id).order_by(self.table.c.id)
         return list(self.session.scalars(stmt))

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sunbid.experts.model import (
+    CommitteeStatus,
+    DeclarationKind,
+    DrawPurpose,
+    DrawStatus,
+    ExpertStatus,
+    ExtensionStatus,
+    MemberKind,
+    MemberStatus,
+    RaterKind,
+    RecordingKind,
+    SanctionKind,
+    TitleLevel,
+)
 from sunbid.identity.model import RelationKind
 from sunbid.kernel.context import Role
 from sunbid.storage.types import Money, UTCDateTime
@@ -363,6 +377,256 @@ sealed_statements = sa.Table(
     sa.Column("digest", sa.String(128), nullable=False),
     sa.Column("digest_alg", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# ---------------------------------------------------------------------------- experts and committees
+experts = sa.Table(
+    "experts",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("title_level", _enum(TitleLevel), nullable=False),
+    sa.Column("title_basis", sa.String(300), nullable=False),
+    sa.Column("practice_since", sa.Date, nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=False, index=True),
+    sa.Column("region", sa.String(6), nullable=False),
+    sa.Column("home_pool", sa.String(200), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=True, unique=True),
+    sa.Column("status", _enum(ExpertStatus), nullable=False),
+    sa.Column("status_reason", sa.Text, nullable=True),
+    sa.Column("status_changed_at", UTCDateTime, nullable=True),
+)
+
+#: Specialty codes compare byte by byte on both databases (PostgreSQL's "C" collation), so
+#: that a code and the codes below it are one range (``experts.model.specialty_range``).
+CODE = sa.String(40).with_variant(sa.String(40, collation="C"), "postgresql")
+
+#: One row per specialty an expert holds, with the expert's pool and drawability copied in: the
+#: draw's candidates for a line are one range of the covering index ``ix_expert_specialties_draw``.
+expert_specialties = sa.Table(
+    "expert_specialties",
+    metadata,
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), primary_key=True),
+    sa.Column("code", CODE, primary_key=True),
+    sa.Column("home_pool", sa.String(200), nullable=False),
+    sa.Column("drawable", sa.Boolean, nullable=False),
+    sa.Index("ix_expert_specialties_draw", "code", "drawable", "home_pool", "expert_id"),
+)
+
+expert_employments = sa.Table(
+    "expert_employments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), nullable=False, index=True),
+    sa.Column("employer_credit_code", sa.String(18), nullable=False, index=True),
+    sa.Column("employer_name", sa.String(200), nullable=False, index=True),
+    sa.Column("started_on", sa.Date, nullable=False),
+    sa.Column("ended_on", sa.Date, nullable=True),
+)
+
+expert_declarations = sa.Table(
+    "expert_declarations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(DeclarationKind), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("declared_at", UTCDateTime, nullable=False),
+    sa.Column("org_credit_code", sa.String(18), nullable=True, index=True),
+    sa.Column("org_name", sa.String(200), nullable=True),
+    sa.Column("subject_id", ID, nullable=True, index=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+)
+
+expert_sanctions = sa.Table(
+    "expert_sanctions",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(SanctionKind), nullable=False),
+    sa.Column("authority", sa.String(200), nullable=False),
+    sa.Column("decision_number", sa.String(100), nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
+    sa.Column("cleared_at", UTCDateTime, nullable=True),
+    sa.Column("cleared_reason", sa.Text, nullable=True),
+)
+
+venues = sa.Table(
+    "venues",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("address", sa.String(300), nullable=False),
+    sa.Column("region", sa.String(6), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+#: A draw's seed stays in its row, secret, until the evaluation starts; the ledger holds its digest.
+draws = sa.Table(
+    "draws",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("section_id", ID, sa.ForeignKey("sections.id"), nullable=False, index=True),
+    sa.Column("purpose", _enum(DrawPurpose), nullable=False),
+    sa.Column("requirements", sa.JSON, nullable=False),
+    sa.Column("local_pool", sa.String(200), nullable=False),
+    sa.Column("remote_pools", sa.JSON, nullable=False),
+    sa.Column("representatives", sa.JSON, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("evaluation_hours", sa.Integer, nullable=False),
+    sa.Column("main_venue_id", ID, sa.ForeignKey("venues.id"), nullable=False),
+    sa.Column("secondary_venue_ids", sa.JSON, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("requested_by", ID, nullable=True),
+    sa.Column("seed", sa.String(64), nullable=False),
+    sa.Column("seed_sha256", sa.String(64), nullable=False),
+    sa.Column("request_document", sa.JSON, nullable=False),
+    sa.Column("request_sha256", sa.String(64), nullable=False),
+    sa.Column("candidates_sha256", sa.String(64), nullable=False),
+    sa.Column("candidates_count", sa.Integer, nullable=False),
+    sa.Column("await_contribution", sa.Boolean, nullable=False),
+    sa.Column("status", _enum(DrawStatus), nullable=False),
+    sa.Column("committee_id", ID, nullable=True, index=True),
+    sa.Column("replaced_member_id", ID, nullable=True),
+    sa.Column("contribution", sa.String(128), nullable=True),
+    sa.Column("contributed_at", UTCDateTime, nullable=True),
+    sa.Column("contributed_by", ID, nullable=True),
+    sa.Column("drawn_at", UTCDateTime, nullable=True),
+    sa.Column("walk", sa.JSON, nullable=True),
+    sa.Column("result_sha256", sa.String(64), nullable=True),
+    sa.Column("revealed_at", UTCDateTime, nullable=True),
+    sa.Column("cancelled_at", UTCDateTime, nullable=True),
+)
+
+committees = sa.Table(
+    "committees",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("section_id", ID, sa.ForeignKey("sections.id"), nullable=False, unique=True),
+    sa.Column("status", _enum(CommitteeStatus), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("evaluation_due", UTCDateTime, nullable=True),
+    sa.Column("dissolved_at", UTCDateTime, nullable=True),
+    sa.Column("evaluation_hours", sa.Integer, nullable=False),
+    sa.Column("request_id", ID, nullable=True),
+)
+
+committee_members = sa.Table(
+    "committee_members",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=False, index=True),
+    sa.Column("seat", sa.Integer, nullable=False),
+    sa.Column("kind", _enum(MemberKind), nullable=False),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), nullable=True, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("specialty", sa.String(40), nullable=True),
+    sa.Column("home_pool", sa.String(200), nullable=True),
+    sa.Column("status", _enum(MemberStatus), nullable=False),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+    sa.Column("replaced_at", UTCDateTime, nullable=True),
+    sa.Column("replaced_reason", sa.String(32), nullable=True),
+    sa.Column("checked_in_at", UTCDateTime, nullable=True),
+    sa.Column("line", sa.Integer, nullable=True),
+    sa.Column("reserve_rank", sa.Integer, nullable=True),
+    sa.Column("remote", sa.Boolean, nullable=False),
+    sa.Column("venue_id", ID, nullable=True),
+    sa.Column("draw_id", ID, nullable=True),
+    sa.Column("replaced_by", ID, nullable=True),
+    sa.Column("replaced_details", sa.Text, nullable=True),
+)
+
+committee_sittings = sa.Table(
+    "committee_sittings",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=False, index=True),
+    sa.Column("venue_id", ID, sa.ForeignKey("venues.id"), nullable=False, index=True),
+    sa.Column("main", sa.Boolean, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("seats", sa.Integer, nullable=False),
+)
+
+committee_check_ins = sa.Table(
+    "committee_check_ins",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=False, index=True),
+    sa.Column("member_id", ID, sa.ForeignKey("committee_members.id"), nullable=False),
+    sa.Column("venue_id", ID, sa.ForeignKey("venues.id"), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("address", sa.String(64), nullable=True),
+)
+
+extension_requests = sa.Table(
+    "extension_requests",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=False, index=True),
+    sa.Column("member_id", ID, sa.ForeignKey("committee_members.id"), nullable=False),
+    sa.Column("hours", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(ExtensionStatus), nullable=False),
+    sa.Column("granted_at", UTCDateTime, nullable=True),
+)
+
+expert_ratings = sa.Table(
+    "expert_ratings",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), nullable=False, index=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=False, index=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False),
+    sa.Column("rater", _enum(RaterKind), nullable=False),
+    sa.Column("rater_user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("rated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("committee_id", "expert_id", "rater", name="uq_expert_ratings_committee_expert_rater"),
+)
+
+expert_flags = sa.Table(
+    "expert_flags",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("expert_id", ID, sa.ForeignKey("experts.id"), nullable=False, index=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=False, index=True),
+    sa.Column("member_id", ID, sa.ForeignKey("committee_members.id"), nullable=False),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("flagged_at", UTCDateTime, nullable=False),
+    sa.Column("flagged_by", ID, nullable=True),
+)
+
+venue_recordings = sa.Table(
+    "venue_recordings",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("venue_id", ID, sa.ForeignKey("venues.id"), nullable=False, index=True),
+    sa.Column("committee_id", ID, sa.ForeignKey("committees.id"), nullable=True, index=True),
+    sa.Column("kind", _enum(RecordingKind), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("recorded_from", UTCDateTime, nullable=False),
+    sa.Column("recorded_to", UTCDateTime, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("uploaded_by", ID, nullable=True),
 )
 
 # ---------------------------------------------------------------------------- the ledger

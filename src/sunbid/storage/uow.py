@@ -34,6 +34,12 @@ class SqlUnitOfWork:
     deposits: r.DepositRepository
     opening_objections: r.OpeningObjectionRepository
     sealed_statements: r.SealedStatementRepository
+    experts: r.ExpertRepository
+    committees: r.CommitteeRepository
+    draws: r.DrawRepository
+    venues: r.VenueRepository
+    recordings: r.RecordingRepository
+    draw_facts: r.DrawFactsRepository
 
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
@@ -60,6 +66,12 @@ class SqlUnitOfWork:
         self.deposits = r.DepositRepository(s)
         self.opening_objections = r.OpeningObjectionRepository(s)
         self.sealed_statements = r.SealedStatementRepository(s)
+        self.experts = r.ExpertRepository(s)
+        self.committees = r.CommitteeRepository(s)
+        self.draws = r.DrawRepository(s)
+        self.venues = r.VenueRepository(s)
+        self.recordings = r.RecordingRepository(s)
+        self.draw_facts = r.DrawFactsRepository(s)
         return self
 
     def __exit__(
