@@ -84,7 +84,8 @@ def setup(url: str, work: Path, bidders: int) -> dict[str, Any]:
     from sunbid.config import Settings
     from sunbid.crypto.ca import LocalCA
     from sunbid.crypto.x509 import organisation_name
-    from sunbid.demo.seed import plan_fields, tender_fields
+    from sunbid.demo.seed import plan_fields, standard_scheme, tender_fields
+    from sunbid.evaluation import declare as evaluation_scheme
     from sunbid.identity import passwords
     from sunbid.identity import service as identity
     from sunbid.identity.credit_code import complete_credit_code
@@ -140,6 +141,7 @@ def setup(url: str, work: Path, bidders: int) -> dict[str, Any]:
         platform.uow(), ctx, tender.id, suites=("gm", "intl"), decrypt_window_minutes=600,
         custodian_window_minutes=60, threshold=None, custodians=(), check=platform.signature_check(),
     )  # fmt: skip
+    evaluation_scheme.set_scheme(platform.uow(), ctx, tender.id, standard_scheme())
     tendering.announce_tender(platform.uow(), ctx, tender.id)
     people = []
     with Progress(console=console, transient=True) as bar:
@@ -412,7 +414,8 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, float, st
 def bench_memory(market: dict[str, Any], work: Path, size: int) -> dict[str, Any]:
     """The bid tool as a bidder runs it: ``sunbid bid seal`` then ``sunbid bid submit``, each a
     process of its own, measured with wait4."""
-    from sunbid.demo.seed import tender_fields
+    from sunbid.demo.seed import standard_scheme, tender_fields
+    from sunbid.evaluation import declare as evaluation_scheme
     from sunbid.tendering import service as tendering
 
     # a fresh tender: the one of (a) and (b) is past its deadline now
@@ -430,6 +433,7 @@ def bench_memory(market: dict[str, Any], work: Path, size: int) -> dict[str, Any
         title="招标文件", filename="t.txt", media_type="text/plain",
         blob=market["platform"].blobs.put_file(io.BytesIO(b"documents")),
     )  # fmt: skip
+    evaluation_scheme.set_scheme(market["platform"].uow(), tenderer_ctx, fresh.id, standard_scheme())
     tendering.announce_tender(market["platform"].uow(), tenderer_ctx, fresh.id)
     clock.advance(timedelta(days=1))
     big = work / "big.bin"

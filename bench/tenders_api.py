@@ -80,7 +80,8 @@ from sqlalchemy.exc import IntegrityError
 from sunbid.api.app import create_app
 from sunbid.bootstrap import Platform, build
 from sunbid.config import Settings
-from sunbid.demo.seed import ADMIN, demo_credit_code, plan_fields, tender_fields
+from sunbid.demo.seed import ADMIN, demo_credit_code, plan_fields, standard_scheme, tender_fields
+from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.identity import service as identity
 from sunbid.kernel.clock import FixedClock
 from sunbid.kernel.context import Actor, Context, Role
@@ -261,6 +262,8 @@ def create_share(p: Platform, share: Share, done: Callable[[str], None]) -> tupl
                 media_type="text/plain; charset=utf-8",
                 blob=blob,
             )
+        with stats.step("set_scheme"):
+            evaluation_scheme.set_scheme(p.uow(), ctx, tender.id, standard_scheme())
         with stats.step("announce_tender"):
             tendering.announce_tender(p.uow(), ctx, tender.id)
         tender_ids.append(tender.id)

@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from sunbid.bootstrap import Platform
-from sunbid.demo.seed import plan_fields, tender_fields
+from sunbid.demo.seed import plan_fields, standard_scheme, tender_fields
+from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
 from sunbid.kernel.clock import CHINA, FixedClock
@@ -19,6 +20,7 @@ from sunbid.tendering import service as tendering
 from sunbid.tendering.model import DocumentKind
 
 PASSWORD = "correct horse battery"
+STANDARD_SCHEME = standard_scheme()
 ADMIN = Actor(user_id="system", role=Role.ADMINISTRATOR, org_id=None)
 _codes = itertools.count(1)
 
@@ -86,6 +88,7 @@ class World:
         agency: bool = True,
         with_document: bool = True,
         issue_start: datetime | None = None,
+        scheme: dict[str, Any] | None = STANDARD_SCHEME,
         **overrides: Any,
     ) -> str:
         plan_id = plan_id or self.published_plan()
@@ -102,6 +105,8 @@ class World:
         tender = tendering.create_tender(self.uow(), self.ctx("tenderer"), plan_id, fields)
         if with_document:
             self.add_document(tender.id)
+        if scheme is not None:
+            evaluation_scheme.set_scheme(self.uow(), self.ctx("tenderer"), tender.id, scheme)
         return tender.id
 
     def add_document(self, tender_id: str, content: bytes = b"tender documents v1", who: str = "tenderer") -> str:

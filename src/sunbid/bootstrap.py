@@ -47,6 +47,7 @@ def _signer(certificate: Certificate, signed_at: datetime) -> Signer:
         credit_code=code,
         certificate_sha256=certificate.fingerprint(),
         signed_at=signed_at,
+        common_name=certificate.subject.common_name,
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from sunbid.api.app import create_app
 from sunbid.api.serving import ServerThread
 from sunbid.bootstrap import Platform
+from sunbid.demo.seed import standard_scheme
 from sunbid.kernel.clock import FixedClock
 from tests.factories import PASSWORD, World, make_world
 from tests.integration.snapshot import snapshot
@@ -95,6 +96,16 @@ def test_plan_to_announcement_to_clarification_and_objection(
     download = http.get(f"/tenders/{tid}/documents/{doc['id']}/content", headers=agency.headers)
     assert download.content == content
     assert download.headers["x-content-sha256"] == doc["sha256"]
+    # The evaluation scheme the documents declare; lowest price without its precondition is refused.
+    agency.refused(
+        "PUT",
+        f"/tenders/{tid}/evaluation-scheme",
+        "lowest_price_not_applicable",
+        422,
+        json={"method": "lowest_evaluated_price"},
+    )
+    agency.refused("POST", f"/tenders/{tid}/announce", "evaluation_scheme_missing")
+    agency.ok("PUT", f"/tenders/{tid}/evaluation-scheme", json=standard_scheme())
 
     # Refused: the plan has been public for less than 30 days.
     refusal = agency.refused("POST", f"/tenders/{tid}/announce", "plan_not_public_long_enough")

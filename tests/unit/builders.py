@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sunbid.demo.seed import standard_scheme
+from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.identity.credit_code import complete_credit_code
 from sunbid.identity.model import Organisation
 from sunbid.kernel.clock import FixedClock
@@ -169,6 +171,7 @@ class World:
         tender = tendering.create_tender(self.uow, self.ctx(), plan.id, tender_fields(**changes))
         if with_document:
             self.upload(tender.id)
+        evaluation_scheme.set_scheme(self.uow, self.ctx(), tender.id, standard_scheme())
         self.at(saved)
         return self.tender(tender.id)
 

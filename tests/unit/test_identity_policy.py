@@ -53,6 +53,27 @@ def objection(by: str) -> Any:
     return SimpleNamespace(objector_org_id=by)
 
 
+def seated(*users: str) -> Any:
+    """A committee whose sitting members are the given user ids (the evaluation's view of it)."""
+    return SimpleNamespace(member_of=lambda user_id: SimpleNamespace(id="mbr") if user_id in users else None)
+
+
+def explanation(by: str) -> Any:
+    return SimpleNamespace(bidder_org_id=by)
+
+
+def evaluation(published: bool) -> Any:
+    return SimpleNamespace(publicity={"body": {}} if published else None)
+
+
+def notice(to: str) -> Any:
+    return SimpleNamespace(bidder_org_id=to)
+
+
+def complaint(by: str) -> Any:
+    return SimpleNamespace(complainant_org_id=by)
+
+
 def token(user_id: str) -> Any:
     return SimpleNamespace(user_id=user_id)
 
@@ -194,6 +215,31 @@ MATRIX: list[tuple[Action, str, Any, tuple[bool, ...]]] = [
     (A.VENUE_MANAGE,      "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
     (A.RECORDING_ANCHOR,  "nothing",                                 None,                                                (N,  N,  N,  N,  N,  N,  Y,  N)),
     (A.RECORDING_READ,    "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  Y,  N)),
+    (A.REGISTRY_MANAGE,   "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  Y,  N)),
+    (A.REGISTRY_READ,     "nothing",                                 None,                                                (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.EVALUATION_MANAGE, "our tender",                              t("opened", "tenderer"),                             (Y,  N,  N,  N,  N,  N,  N,  N)),
+    (A.EVALUATION_MANAGE, "a tender we are agency for",              t("opened", "agency"),                               (N,  Y,  N,  N,  N,  N,  N,  N)),
+    (A.EVALUATION_MANAGE, "someone else's tender",                   t("opened", "none"),                                 (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.EVALUATION_SIT,    "a committee we sit on",                   seated(ME),                                          (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.EVALUATION_SIT,    "a committee we do not sit on",            seated("usr_else"),                                  (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.EVALUATION_OVERSEE, "nothing",                                None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.EVALUATION_FOLLOW, "our tender",                              (t("opened", "tenderer"), None),                     (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.EVALUATION_FOLLOW, "someone else's tender",                   (t("opened", "none"), None),                         (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.EXPLANATION_ANSWER, "a request to us",                        explanation(MINE),                                   (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.EXPLANATION_ANSWER, "a request to another bidder",            explanation(OTHER),                                  (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.PUBLICITY_OBJECT,  "a section we bid in",                     {MINE, OTHER},                                       (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.PUBLICITY_OBJECT,  "a section we did not bid in",             {OTHER},                                             (N,  N,  N,  N,  N,  N,  N,  N)),
+    (A.PUBLICITY_READ,    "published candidates",                    evaluation(True),                                    (Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y)),
+    (A.PUBLICITY_READ,    "nothing published yet",                   evaluation(False),                                   (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.NOTICE_READ,       "our notice",                              (t("opened", "none"), notice(MINE)),                 (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.NOTICE_READ,       "another bidder's notice, our tender",     (t("opened", "tenderer"), notice(THIRD)),            (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.NOTICE_READ,       "another bidder's notice",                 (t("opened", "none"), notice(THIRD)),                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.COMPLAINT_FILE,    "nothing",                                 None,                                                (N,  N,  Y,  N,  N,  N,  N,  N)),
+    (A.COMPLAINT_ENTER,   "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.COMPLAINT_HANDLE,  "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.COMPLAINT_READ,    "our complaint",                           (t("opened", "none"), complaint(MINE)),              (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.COMPLAINT_READ,    "a complaint about our tender",            (t("opened", "tenderer"), complaint(THIRD)),         (Y,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.COMPLAINT_READ,    "someone else's complaint",                (t("opened", "none"), complaint(THIRD)),             (N,  N,  N,  N,  Y,  Y,  N,  N)),
 ]
 # fmt: on
 

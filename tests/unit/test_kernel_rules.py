@@ -53,6 +53,9 @@ EXPECTED_DEFAULTS: dict[str, tuple[int | Decimal, str]] = {
     "complaint_window_days": (10, "days"),
     "complaint_accept_working_days": (3, "working_days"),
     "complaint_decide_working_days": (30, "working_days"),
+    "complaint_unfounded_window_days": (365, "days"),
+    "complaint_unfounded_threshold": (3, "count"),
+    "decision_committee_min_size": (3, "count"),
     "penalty_publicity_working_days": (7, "working_days"),
     # the evaluation room (china-rules.md §4.2, §5; the Nanjing plan; the SME measures)
     "survey_design_technical_weight_min": (Decimal("0.40"), "ratio"),

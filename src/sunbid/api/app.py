@@ -7,7 +7,19 @@ from fastapi import FastAPI
 from sunbid import __version__
 from sunbid.api import problems
 from sunbid.api.limits import BodyLimit
-from sunbid.api.routers import admin, auth, bids, experts, feed, ledger, organisations, plans, tenders
+from sunbid.api.routers import (
+    admin,
+    auth,
+    bids,
+    complaints,
+    evaluations,
+    experts,
+    feed,
+    ledger,
+    organisations,
+    plans,
+    tenders,
+)
 from sunbid.api.schemas import Problem
 from sunbid.bootstrap import Platform, build
 
@@ -43,7 +55,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
             (422, "Invalid request"),
         )
     }
-    for module in (auth, organisations, plans, tenders, bids, experts, feed, ledger, admin):
+    for module in (auth, organisations, plans, tenders, bids, experts, evaluations, complaints, feed, ledger, admin):
         app.include_router(module.router, prefix=API_PREFIX, responses=error_responses)  # type: ignore[arg-type]
 
     @app.get(f"{API_PREFIX}/health", tags=["admin"])

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sunbid.bootstrap import Platform
 from sunbid.crypto import Certificate, PrivateKey, load_private_key, sign_json
 from sunbid.crypto.ca import LocalCA, write_issued
 from sunbid.crypto.x509 import organisation_name
+from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.experts import service as experts
 from sunbid.experts.model import ExpertFields, TitleLevel
 from sunbid.identity import service as identity
@@ -157,6 +159,36 @@ def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]
     platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(ca_dir / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
     platform.reload_trust()
+
+
+def standard_scheme(*, anonymised: bool = True, award: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A 综合评估法 scheme of the usual shape for works (评标规定 第三十四条至第三十七条): price
+    60 points by the lowest-price benchmark, the construction plan 30 points scored by the
+    experts (暗标 when ``anonymised``), credit 5 and similar contracts 5 from the registry;
+    abnormally low below half the others' mean or 45% of the ceiling; three ranked candidates
+    unless ``award`` says otherwise."""
+    return {
+        "method": "comprehensive",
+        "total_points": "100",
+        "factors": [
+            {"id": "price", "name": "投标报价", "kind": "price", "part": "price", "max_points": "60"},
+            {"id": "plan", "name": "施工组织设计", "kind": "subjective", "part": "technical", "max_points": "30",
+             "guidance": "施工方案、进度计划、质量和安全措施的完整性与可行性"},
+            {"id": "credit", "name": "信用等级", "kind": "objective", "part": "credit", "max_points": "5",
+             "criterion": {"type": "credit_grade", "points": [["A", "5"], ["B", "3"], ["C", "1"]]}},
+            {"id": "performance", "name": "类似工程业绩", "kind": "objective", "part": "commercial", "max_points": "5",
+             "criterion": {"type": "past_performance", "points_each": "1", "cap": "5", "min_amount": "1000000",
+                           "within_years": 5}},
+        ],
+        "price_formula": {"kind": "lowest_price_benchmark"},
+        "aggregation": {"kind": "trimmed_mean", "trim_min_scorers": 5},
+        "rounding": {"places": 2, "mode": "ROUND_HALF_UP"},
+        "abnormal_rules": [{"kind": "below_mean_of_others", "ratio": "0.50"}, {"kind": "below_ceiling", "ratio": "0.45"}],
+        "abnormal_explanation_hours": 24,
+        "award": award or {"mode": "ranked", "candidate_count": 3, "state_funded": True},
+        "anonymity": {"anonymised": anonymised, "technical_parts": ["technical"]},
+        "tie_breaks": [{"kind": "lower_price"}, {"kind": "higher_part", "target": "technical"}],
+    }  # fmt: skip
 
 
 def demo_signer(platform: Platform, username: str) -> tuple[PrivateKey, Certificate]:
@@ -323,6 +355,7 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
             media_type="text/plain; charset=utf-8",
             blob=blob,
         )
+        evaluation_scheme.set_scheme(platform.uow(), as_("tenderer"), t.id, standard_scheme())
         return t.id
 
     open_id = tender(plan.id, "南京市江北新区第一中学新建工程施工", "12000000.00", agency=True)

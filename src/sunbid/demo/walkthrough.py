@@ -19,7 +19,7 @@ from sunbid.bootstrap import Platform, build
 from sunbid.config import Settings
 from sunbid.crypto import sign_json, verify_json
 from sunbid.crypto.x509 import load_certificates
-from sunbid.demo.seed import DEMO_PASSWORD, demo_signer, seed
+from sunbid.demo.seed import DEMO_PASSWORD, demo_signer, seed, standard_scheme
 from sunbid.kernel.clock import AcceleratedClock
 from sunbid.storage import migrate
 
@@ -168,6 +168,21 @@ def run(console: Console, *, speed: float = 3600.0, workdir: Path | None = None)
                 params={"title": "招标文件", "filename": "招标文件.pdf"},
                 content="第一章 招标公告 …… 第三章 评标办法（综合评估法）".encode(),
                 headers={"Content-Type": "application/octet-stream", "X-Document-Media-Type": "application/pdf"},
+            )
+            walk.step(
+                "Lowest evaluated price is refused for works without general technical standards (评标规定 §30)",
+                "agency",
+                "PUT",
+                f"/tenders/{tid}/evaluation-scheme",
+                "lowest_price_not_applicable",
+                json={"method": "lowest_evaluated_price"},
+            )
+            walk.step(
+                "The agency declares the evaluation scheme: comprehensive scoring, technical part anonymised (暗标)",
+                "agency",
+                "PUT",
+                f"/tenders/{tid}/evaluation-scheme",
+                json=standard_scheme(),
             )
             walk.step(
                 "Announcing now is refused: the plan has not been public for 30 days",

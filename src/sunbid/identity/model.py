@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from sunbid.kernel.context import Actor, Role
@@ -83,3 +84,36 @@ class ApiToken:
 
     def is_valid(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass
+class Qualification:
+    """资质: a qualification certificate of a market entity in the registry (M22)."""
+
+    id: str
+    org_id: str
+    kind: str  # e.g. 建筑工程施工总承包
+    grade: str  # e.g. 特级, 一级, 二级
+    certificate_no: str
+    issuer: str
+    valid_until: datetime
+    recorded_at: datetime
+    recorded_by: str | None
+
+
+@dataclass
+class PerformanceRecord:
+    """业绩: a completed contract of a market entity, from the registry or from this platform's
+    own award and completion records (M22, M14)."""
+
+    id: str
+    org_id: str
+    project_name: str
+    category: str  # works, goods, services
+    sector: str
+    amount: Decimal
+    completed_at: datetime
+    source: str  # "registry" (recorded by staff from certificates) or "platform" (a contract here)
+    recorded_at: datetime
+    recorded_by: str | None
+    evaluation_id: str | None = None

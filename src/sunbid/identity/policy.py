@@ -65,10 +65,28 @@ class Action(StrEnum):
     VENUE_MANAGE = "venue.manage"
     RECORDING_ANCHOR = "recording.anchor"
     RECORDING_READ = "recording.read"
+    REGISTRY_MANAGE = "registry.manage"
+    REGISTRY_READ = "registry.read"
+    EVALUATION_MANAGE = "evaluation.manage"
+    EVALUATION_SIT = "evaluation.sit"
+    EVALUATION_OVERSEE = "evaluation.oversee"
+    EVALUATION_FOLLOW = "evaluation.follow"
+    EXPLANATION_ANSWER = "explanation.answer"
+    PUBLICITY_OBJECT = "publicity.object"
+    PUBLICITY_READ = "publicity.read"
+    NOTICE_READ = "notice.read"
+    COMPLAINT_FILE = "complaint.file"
+    COMPLAINT_ENTER = "complaint.enter"
+    COMPLAINT_HANDLE = "complaint.handle"
+    COMPLAINT_READ = "complaint.read"
 
 
 def _logged_in(actor: Actor) -> bool:
     return not actor.is_public
+
+
+def _logged_in_rule(actor: Actor, _res: Any) -> bool:
+    return _logged_in(actor)
 
 
 def _role(*roles: Role) -> Callable[[Actor, Any], bool]:
@@ -263,6 +281,54 @@ def _expert_flag(actor: Actor, tender: Any) -> bool:
     return actor.user_id == "system" or _manages_tender(actor, tender) or actor.role is Role.SUPERVISOR
 
 
+def _sits(actor: Actor, committee: Any) -> bool:
+    """An active member of the evaluation committee (a replaced member no longer sits)."""
+    return actor.user_id is not None and committee is not None and committee.member_of(actor.user_id) is not None
+
+
+def _oversees(actor: Actor, _res: Any) -> bool:
+    return actor.role in OVERSIGHT
+
+
+def _follows(actor: Actor, res: Any) -> bool:
+    """What the tender's managers see of an evaluation: its progress while the committee
+    sits, and the report and results once the report is theirs (法 第四十条)."""
+    tender, _evaluation = res
+    return _manages_tender(actor, tender) or actor.role in OVERSIGHT
+
+
+def _answers_explanation(actor: Actor, explanation: Any) -> bool:
+    return actor.role is Role.BIDDER and actor.org_id is not None and actor.org_id == explanation.bidder_org_id
+
+
+def _objects_to_result(actor: Actor, bidder_org_ids: Any) -> bool:
+    """投标人或者其他利害关系人 (条例 第五十四条): the bidders of the section."""
+    return actor.role is Role.BIDDER and actor.org_id is not None and actor.org_id in bidder_org_ids
+
+
+def _publicity_read(actor: Actor, evaluation: Any) -> bool:
+    return evaluation.publicity is not None or actor.role in OVERSIGHT
+
+
+def _notice_read(actor: Actor, res: Any) -> bool:
+    tender, notice = res
+    return (
+        _manages_tender(actor, tender)
+        or actor.role in OVERSIGHT
+        or (actor.org_id is not None and actor.org_id == notice.bidder_org_id)
+    )
+
+
+def _complaint_read(actor: Actor, res: Any) -> bool:
+    """The complainant, the tender's managers (the party complained of) and oversight."""
+    tender, complaint = res
+    return (
+        actor.role in OVERSIGHT
+        or _manages_tender(actor, tender)
+        or (actor.org_id is not None and actor.org_id == complaint.complainant_org_id)
+    )
+
+
 _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.ORG_CREATE: _role(Role.ADMINISTRATOR),
     Action.ORG_LIST: _role(Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR),
@@ -310,10 +376,26 @@ _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VENUE_MANAGE: _role(Role.ADMINISTRATOR),
     Action.RECORDING_ANCHOR: _role(Role.ADMINISTRATOR),
     Action.RECORDING_READ: _role(Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR),
+    Action.REGISTRY_MANAGE: _role(Role.ADMINISTRATOR, Role.SUPERVISOR),
+    Action.REGISTRY_READ: _logged_in_rule,
+    Action.EVALUATION_MANAGE: _manages_tender,
+    Action.EVALUATION_SIT: _sits,
+    Action.EVALUATION_OVERSEE: _oversees,
+    Action.EVALUATION_FOLLOW: _follows,
+    Action.EXPLANATION_ANSWER: _answers_explanation,
+    Action.PUBLICITY_OBJECT: _objects_to_result,
+    Action.PUBLICITY_READ: _publicity_read,
+    Action.NOTICE_READ: _notice_read,
+    Action.COMPLAINT_FILE: lambda actor, _r: actor.role is Role.BIDDER and actor.org_id is not None,
+    Action.COMPLAINT_ENTER: _role(Role.SUPERVISOR),
+    Action.COMPLAINT_HANDLE: _role(Role.SUPERVISOR),
+    Action.COMPLAINT_READ: _complaint_read,
 }
 
 #: Actions the public may attempt without logging in (reads of public objects).
-_PUBLIC_ACTIONS = frozenset({Action.PLAN_READ, Action.TENDER_READ, Action.OPENING_READ, Action.DRAW_RECORD_READ})
+_PUBLIC_ACTIONS = frozenset(
+    {Action.PLAN_READ, Action.TENDER_READ, Action.OPENING_READ, Action.DRAW_RECORD_READ, Action.PUBLICITY_READ}
+)
 
 
 def allowed(actor: Actor, action: Action, resource: Any = None) -> bool:

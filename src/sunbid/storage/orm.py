@@ -6,6 +6,18 @@ from typing import Any
 
 from sqlalchemy.orm import registry, relationship
 
+from sunbid.evaluation.model import (
+    AwardNotice,
+    Evaluation,
+    Explanation,
+    Motion,
+    PerformanceRecord,
+    PublicityObjection,
+    Report,
+    ReportSignature,
+    Score,
+    Vote,
+)
 from sunbid.experts.model import (
     CheckIn,
     Committee,
@@ -23,8 +35,10 @@ from sunbid.experts.model import (
     Specialty,
     Venue,
 )
-from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Qualification, Session, User
+from sunbid.identity.model import PerformanceRecord as OrgPerformance
 from sunbid.storage import tables as t
+from sunbid.supervision.model import Complaint
 from sunbid.tendering.bid_model import Bid, BidSubmission, CustodianShare, Deposit, OpeningObjection, SealedStatement
 from sunbid.tendering.model import (
     Clarification,
@@ -100,6 +114,51 @@ def start_mappers() -> None:
     m(Deposit, t.deposits)
     m(OpeningObjection, t.opening_objections)
     m(SealedStatement, t.sealed_statements)
+    m(Qualification, t.org_qualifications)
+    m(OrgPerformance, t.org_performances)
+    m(Complaint, t.complaints)
+    m(Score, t.evaluation_scores)
+    m(Vote, t.evaluation_votes)
+    m(
+        Motion,
+        t.evaluation_motions,
+        properties={
+            "votes": relationship(
+                Vote, order_by=t.evaluation_votes.c.voted_at, cascade="all, delete-orphan", lazy="selectin"
+            )
+        },
+    )
+    m(Explanation, t.evaluation_explanations)
+    m(ReportSignature, t.report_signatures)
+    m(
+        Report,
+        t.evaluation_reports,
+        properties={
+            "signatures": relationship(
+                ReportSignature, order_by=t.report_signatures.c.signed_at, cascade="all, delete-orphan", lazy="selectin"
+            )
+        },
+    )
+    m(PublicityObjection, t.publicity_objections)
+    m(AwardNotice, t.award_notices)
+    m(PerformanceRecord, t.performance_records)
+    children = {
+        "scores": (Score, t.evaluation_scores.c.id),
+        "motions": (Motion, t.evaluation_motions.c.proposed_at),
+        "explanations": (Explanation, t.evaluation_explanations.c.requested_at),
+        "reports": (Report, t.evaluation_reports.c.version),
+        "objections": (PublicityObjection, t.publicity_objections.c.raised_at),
+        "notices": (AwardNotice, t.award_notices.c.id),
+        "performance": (PerformanceRecord, t.performance_records.c.recorded_at),
+    }
+    m(
+        Evaluation,
+        t.evaluations,
+        properties={
+            name: relationship(child, order_by=order, cascade="all, delete-orphan", lazy="selectin")
+            for name, (child, order) in children.items()
+        },
+    )
     _map_experts(m)
 
 

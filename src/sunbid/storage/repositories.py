@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
+from sunbid.evaluation.model import Evaluation, EvaluationStatus
 from sunbid.experts.model import (
     Committee,
     CommitteeStatus,
@@ -22,9 +23,11 @@ from sunbid.experts.model import (
     Venue,
     specialty_range,
 )
-from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Session, User
+from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Qualification, Session, User
+from sunbid.identity.model import PerformanceRecord as OrgPerformance
 from sunbid.kernel.query import Scope
 from sunbid.storage import tables as t
+from sunbid.supervision.model import Complaint, ComplaintStatus
 from sunbid.tendering.bid_model import (
     Bid,
     BidStatus,
@@ -410,3 +413,77 @@ class RecordingRepository(SqlRepository[Recording]):
     def for_venue(self, venue_id: str) -> list[Recording]:
         stmt = sa.select(Recording).where(self.table.c.venue_id == venue_id).order_by(self.table.c.id)
         return list(self.session.scalars(stmt))
+
+
+class QualificationRepository(SqlRepository[Qualification]):
+    model, table = Qualification, t.org_qualifications
+
+    def of_orgs(self, org_ids: list[str]) -> list[Qualification]:
+        stmt = sa.select(Qualification).where(self.table.c.org_id.in_(org_ids)).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+class PerformanceRepository(SqlRepository[OrgPerformance]):
+    model, table = OrgPerformance, t.org_performances
+
+    def of_orgs(self, org_ids: list[str]) -> list[OrgPerformance]:
+        stmt = sa.select(OrgPerformance).where(self.table.c.org_id.in_(org_ids)).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+
+#: Evaluations time can still act on: publicity, explanations, objections, overdue steps.
+EVALUATION_ACTIVE = tuple(
+    s.value for s in EvaluationStatus if s not in (EvaluationStatus.COMPLETED, EvaluationStatus.FAILED)
+)
+
+
+class EvaluationRepository(SqlRepository[Evaluation]):
+    model, table = Evaluation, t.evaluations
+
+    def for_section(self, section_id: str, *, for_update: bool = False) -> Evaluation | None:
+        stmt = sa.select(Evaluation).where(self.table.c.section_id == section_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def for_tender(self, tender_id: str) -> list[Evaluation]:
+        stmt = sa.select(Evaluation).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def active_ids(self) -> list[str]:
+        stmt = sa.select(self.table.c.id).where(self.table.c.status.in_(EVALUATION_ACTIVE)).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def awarded_to(self, org_ids: list[str]) -> list[Evaluation]:
+        """Evaluations whose winning bid is by one of these organisations (or a consortium they lead)."""
+        stmt = (
+            sa.select(Evaluation)
+            .join(t.bids, t.bids.c.id == self.table.c.winner_bid_id)
+            .where(t.bids.c.bidder_org_id.in_(org_ids))
+            .order_by(self.table.c.id)
+        )
+        return list(self.session.scalars(stmt))
+
+
+class ComplaintRepository(SqlRepository[Complaint]):
+    model, table = Complaint, t.complaints
+
+    def for_tender(self, tender_id: str) -> list[Complaint]:
+        stmt = sa.select(Complaint).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
+        return list(self.session.scalars(stmt))
+
+    def of_complainant(self, org_id: str, since: datetime) -> list[Complaint]:
+        c = self.table.c
+        stmt = sa.select(Complaint).where(c.complainant_org_id == org_id, c.received_at >= since).order_by(c.id)
+        return list(self.session.scalars(stmt))
+
+    def open_ids(self) -> list[str]:
+        c = self.table.c
+        live = (ComplaintStatus.RECEIVED.value, ComplaintStatus.ACCEPTED.value)
+        return list(self.session.scalars(sa.select(c.id).where(c.status.in_(live)).order_by(c.id)))
+
+    def page(self, *, after: str | None, limit: int, status: ComplaintStatus | None = None) -> list[Complaint]:
+        stmt = sa.select(Complaint)
+        if status is not None:
+            stmt = stmt.where(self.table.c.status == status.value)
+        return self._page(stmt, after, limit)

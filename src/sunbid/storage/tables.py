@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sunbid.evaluation.model import (
+    EvaluationStatus,
+    ExplanationStatus,
+    MotionKind,
+    MotionStatus,
+    NoticeKind,
+    PerformanceKind,
+)
+from sunbid.evaluation.model import ObjectionStatus as EvaluationObjectionStatus
 from sunbid.experts.model import (
     CommitteeStatus,
     DeclarationKind,
@@ -20,7 +29,8 @@ from sunbid.experts.model import (
 )
 from sunbid.identity.model import RelationKind
 from sunbid.kernel.context import Role
-from sunbid.storage.types import Money, UTCDateTime
+from sunbid.storage.types import Money, Points, UTCDateTime
+from sunbid.supervision.model import ComplaintChannel, ComplaintMatter, ComplaintStatus
 from sunbid.tendering.bid_model import BidStatus, DepositKind, DepositStatus, OpenedBy, SubmissionStatus
 from sunbid.tendering.model import (
     Category,
@@ -193,6 +203,7 @@ tenders = sa.Table(
     sa.Column("opening_record", sa.JSON, nullable=True),
     sa.Column("opening_record_signature", sa.JSON, nullable=True),
     sa.Column("retender_of", ID, nullable=True),
+    sa.Column("evaluation_scheme", sa.JSON, nullable=True),
 )
 
 sections = sa.Table(
@@ -627,6 +638,245 @@ venue_recordings = sa.Table(
     sa.Column("recorded_to", UTCDateTime, nullable=False),
     sa.Column("uploaded_at", UTCDateTime, nullable=False),
     sa.Column("uploaded_by", ID, nullable=True),
+)
+
+# ---------------------------------------------------------------------------- evaluation and award
+evaluations = sa.Table(
+    "evaluations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("section_id", ID, sa.ForeignKey("sections.id"), nullable=False, unique=True),
+    sa.Column("committee_id", ID, nullable=False),
+    sa.Column("scheme", sa.JSON, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("started_by", ID, nullable=True),
+    sa.Column("status", _enum(EvaluationStatus), nullable=False, index=True),
+    sa.Column("bid_ids", sa.JSON, nullable=False),
+    sa.Column("codes", sa.JSON, nullable=False),
+    sa.Column("code_seed_digest", sa.String(128), nullable=True),
+    sa.Column("corrections", sa.JSON, nullable=False),
+    sa.Column("facts", sa.JSON, nullable=False),
+    sa.Column("k_value", sa.String(16), nullable=True),
+    sa.Column("k_draw", sa.JSON, nullable=True),
+    sa.Column("technical_locked_at", UTCDateTime, nullable=True),
+    sa.Column("anonymity_findings", sa.JSON, nullable=False),
+    sa.Column("results", sa.JSON, nullable=True),
+    sa.Column("candidates", sa.JSON, nullable=False),
+    sa.Column("concluded_at", UTCDateTime, nullable=True),
+    sa.Column("reported_at", UTCDateTime, nullable=True),
+    sa.Column("corrections_requested", sa.JSON, nullable=False),
+    sa.Column("publicity", sa.JSON, nullable=True),
+    sa.Column("publicity_start", UTCDateTime, nullable=True),
+    sa.Column("publicity_end", UTCDateTime, nullable=True),
+    sa.Column("publicity_overdue_flagged_at", UTCDateTime, nullable=True),
+    sa.Column("decision", sa.JSON, nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("winner_bid_id", ID, nullable=True),
+    sa.Column("result_notice", sa.JSON, nullable=True),
+    sa.Column("awarded_at", UTCDateTime, nullable=True),
+    sa.Column("contract", sa.JSON, nullable=True),
+    sa.Column("contract_signed_at", UTCDateTime, nullable=True),
+    sa.Column("contract_overdue_flagged_at", UTCDateTime, nullable=True),
+    sa.Column("completed_at", UTCDateTime, nullable=True),
+    sa.Column("failed_at", UTCDateTime, nullable=True),
+    sa.Column("failed_reason", sa.Text, nullable=True),
+    sa.Column("suspended_from", _enum(EvaluationStatus), nullable=True),
+    sa.Column("suspension", sa.JSON, nullable=True),
+)
+
+evaluation_scores = sa.Table(
+    "evaluation_scores",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("member_id", ID, nullable=False),
+    sa.Column("bid_id", ID, sa.ForeignKey("bids.id"), nullable=False),
+    sa.Column("factor_id", sa.String(64), nullable=False),
+    sa.Column("points", Points, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("scored_at", UTCDateTime, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.UniqueConstraint("evaluation_id", "member_id", "bid_id", "factor_id", name="uq_evaluation_scores_cell"),
+)
+
+evaluation_motions = sa.Table(
+    "evaluation_motions",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(MotionKind), nullable=False),
+    sa.Column("bid_id", ID, nullable=True),
+    sa.Column("ground", sa.String(64), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("proposed_by", ID, nullable=False),
+    sa.Column("proposed_at", UTCDateTime, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", _enum(MotionStatus), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+)
+
+evaluation_votes = sa.Table(
+    "evaluation_votes",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("motion_id", ID, sa.ForeignKey("evaluation_motions.id"), nullable=False, index=True),
+    sa.Column("member_id", ID, nullable=False),
+    sa.Column("agree", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("voted_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("motion_id", "member_id", name="uq_evaluation_votes_motion_member"),
+)
+
+evaluation_explanations = sa.Table(
+    "evaluation_explanations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("bid_id", ID, sa.ForeignKey("bids.id"), nullable=False),
+    sa.Column("bidder_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("triggers", sa.JSON, nullable=False),
+    sa.Column("requested_by", ID, nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(ExplanationStatus), nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("evidence_sha256", sa.String(64), nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+)
+
+evaluation_reports = sa.Table(
+    "evaluation_reports",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("completed_at", UTCDateTime, nullable=True),
+    sa.Column("superseded_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("evaluation_id", "version", name="uq_evaluation_reports_version"),
+)
+
+report_signatures = sa.Table(
+    "report_signatures",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("report_id", ID, sa.ForeignKey("evaluation_reports.id"), nullable=False, index=True),
+    sa.Column("member_id", ID, nullable=False),
+    sa.Column("signed_at", UTCDateTime, nullable=False),
+    sa.Column("dissent", sa.Text, nullable=True),
+    sa.Column("signature", sa.JSON, nullable=True),
+    sa.Column("signer_subject", sa.String(500), nullable=True),
+    sa.Column("refused", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("report_id", "member_id", name="uq_report_signatures_report_member"),
+)
+
+publicity_objections = sa.Table(
+    "publicity_objections",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("objector_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("objector_user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("answer_due", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(EvaluationObjectionStatus), nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("answered_by", ID, nullable=True),
+    sa.Column("overdue_flagged_at", UTCDateTime, nullable=True),
+)
+
+award_notices = sa.Table(
+    "award_notices",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("bid_id", ID, sa.ForeignKey("bids.id"), nullable=False),
+    sa.Column("bidder_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(NoticeKind), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("signature", sa.JSON, nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+)
+
+performance_records = sa.Table(
+    "performance_records",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("evaluation_id", ID, sa.ForeignKey("evaluations.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(PerformanceKind), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("occurred_on", UTCDateTime, nullable=False),
+    sa.Column("amount", Money, nullable=True),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
+    sa.Column("document_sha256", sa.String(64), nullable=True),
+)
+
+complaints = sa.Table(
+    "complaints",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("section_id", ID, sa.ForeignKey("sections.id"), nullable=True),
+    sa.Column("complainant_org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("channel", _enum(ComplaintChannel), nullable=False),
+    sa.Column("matter", _enum(ComplaintMatter), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("known_at", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("accept_due", UTCDateTime, nullable=False),
+    sa.Column("entered_by", ID, nullable=False),
+    sa.Column("objection_id", ID, nullable=True),
+    sa.Column("evidence_sha256", sa.String(64), nullable=True),
+    sa.Column("status", _enum(ComplaintStatus), nullable=False, index=True),
+    sa.Column("handled_by", ID, nullable=True),
+    sa.Column("accepted_at", UTCDateTime, nullable=True),
+    sa.Column("decide_due", UTCDateTime, nullable=True),
+    sa.Column("suspension_ordered", sa.Boolean, nullable=False),
+    sa.Column("refused_reason", sa.Text, nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("decision", sa.Text, nullable=True),
+    sa.Column("withdrawn_at", UTCDateTime, nullable=True),
+    sa.Column("repeated_unfounded", sa.Boolean, nullable=False),
+    sa.Column("accept_overdue_flagged_at", UTCDateTime, nullable=True),
+    sa.Column("decide_overdue_flagged_at", UTCDateTime, nullable=True),
+)
+
+# ---------------------------------------------------------------------------- the registry (M22)
+org_qualifications = sa.Table(
+    "org_qualifications",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("grade", sa.String(32), nullable=False),
+    sa.Column("certificate_no", sa.String(64), nullable=False),
+    sa.Column("issuer", sa.String(200), nullable=False),
+    sa.Column("valid_until", UTCDateTime, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
+)
+
+org_performances = sa.Table(
+    "org_performances",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("project_name", sa.String(300), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("sector", sa.String(100), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("completed_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
+    sa.Column("evaluation_id", ID, nullable=True),
 )
 
 # ---------------------------------------------------------------------------- the ledger

@@ -58,3 +58,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Points(Money):
+    """Evaluation points, exact to two places: stored like money (hundredths on SQLite)."""
+
+    cache_ok = True

@@ -40,6 +40,10 @@ class SqlUnitOfWork:
     venues: r.VenueRepository
     recordings: r.RecordingRepository
     draw_facts: r.DrawFactsRepository
+    evaluations: r.EvaluationRepository
+    complaints: r.ComplaintRepository
+    qualifications: r.QualificationRepository
+    performances: r.PerformanceRepository
 
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
@@ -72,6 +76,10 @@ class SqlUnitOfWork:
         self.venues = r.VenueRepository(s)
         self.recordings = r.RecordingRepository(s)
         self.draw_facts = r.DrawFactsRepository(s)
+        self.evaluations = r.EvaluationRepository(s)
+        self.complaints = r.ComplaintRepository(s)
+        self.qualifications = r.QualificationRepository(s)
+        self.performances = r.PerformanceRepository(s)
         return self
 
     def __exit__(

@@ -113,6 +113,7 @@ class TenderAction(StrEnum):
     ANSWER_OPENING_OBJECTION = "answer_opening_objection"
     CONCLUDE_OPENING = "conclude_opening"
     RETENDER = "retender"
+    SET_EVALUATION_SCHEME = "set_evaluation_scheme"
 
 
 S, A = TenderStatus, TenderAction
@@ -124,6 +125,7 @@ TRANSITIONS: dict[tuple[TenderStatus, TenderAction], TenderStatus] = {
     (S.DRAFT, A.ANNOUNCE): S.ANNOUNCED,
     (S.DRAFT, A.CANCEL): S.CANCELLED,
     (S.DRAFT, A.SET_SEALING): S.DRAFT,
+    (S.DRAFT, A.SET_EVALUATION_SCHEME): S.DRAFT,
     (S.ANNOUNCED, A.SUBMIT_BID): S.ANNOUNCED,
     (S.ANNOUNCED, A.WITHDRAW_BID): S.ANNOUNCED,
     (S.ANNOUNCED, A.UPLOAD_DOCUMENT): S.ANNOUNCED,
@@ -279,6 +281,7 @@ class Tender:
     opening_record: dict[str, Any] | None = None  # the concluded record, signed by the platform
     opening_record_signature: dict[str, Any] | None = None
     retender_of: str | None = None  # the failed tender this one tenders again
+    evaluation_scheme: dict[str, Any] | None = None  # 评标办法 as the tender documents declare it
     sections: list[Section] = field(default_factory=list)
     documents: list[TenderDocument] = field(default_factory=list)
     clarifications: list[Clarification] = field(default_factory=list)

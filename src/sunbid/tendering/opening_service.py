@@ -713,6 +713,7 @@ def retender(uow: TenderingUnitOfWork, ctx: Context, tender_id: str) -> Tender:
             created_at=now,
             retender_of=old.id,
             sealing=old.sealing,
+            evaluation_scheme=old.evaluation_scheme,
             **{name: getattr(old, name) for name in tendering._TENDER_SCALARS},
         )
         fresh.invitee_org_ids = list(old.invitee_org_ids)

@@ -414,6 +414,10 @@ def announcement(tender: Tender) -> dict[str, Any]:
         for d in tender.current_documents()
         if d.published_at is not None or tender.status is TenderStatus.DRAFT
     ]
+    # The evaluation scheme is part of the tender documents (法 第十九条): its digest is signed with them.
+    out["evaluation_scheme_sha256"] = (
+        hashlib.sha256(canonicalize(tender.evaluation_scheme)).hexdigest() if tender.evaluation_scheme else None
+    )
     return out
 
 
@@ -473,6 +477,12 @@ def announce_tender(
                 "documents_missing",
                 "发布公告前须上传招标文件",
                 "Upload the tender documents before publishing the announcement",
+            )
+        if tender.evaluation_scheme is None:
+            raise Conflict(
+                "evaluation_scheme_missing",
+                "发布公告前须在招标文件中载明评标标准和方法（《招标投标法》第十九条）",
+                "Declare the evaluation scheme of the tender documents before the announcement (《招标投标法》第十九条)",
             )
         for doc in tender.current_documents():
             if doc.published_at is None:

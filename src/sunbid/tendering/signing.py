@@ -23,6 +23,7 @@ class Signer:
     credit_code: str | None
     certificate_sha256: str
     signed_at: datetime
+    common_name: str | None = None  # the person or organisation the certificate names (CN)
 
 
 class SignatureCheck(Protocol):
