@@ -128,10 +128,11 @@ def declaration_body(w: World, _r: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- draws and committees
-def _committee_ready(w: World) -> tuple[Pool, str, str]:
-    """An opened tender and a fresh specialty held by the world's expert and four others."""
+def _committee_ready(w: World, tender_id: str | None = None) -> tuple[Pool, str, str]:
+    """An opened tender (a new one by default) and a fresh specialty held by the world's expert
+    and four others."""
     p = pool(w)
-    tender_id = p.opened()
+    tender_id = tender_id or p.opened()
     specialty = f"Y{next(_codes):02d}"
     own = experts.get_expert(w.uow(), w.ctx("supervisor"), own_expert(w))
     fields = _fields(own.name, own.specialty_codes[0])

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from sunbid.demo.seed import standard_scheme
 from sunbid.tendering import service as tendering
 from tests.factories import PASSWORD, World, credit_code, make_world
 from tests.integration import matrix_bids as mb
+from tests.integration import matrix_evaluations as mev
 from tests.integration import matrix_experts as me
 
 ROLES = ("public", "admin", "tenderer", "agency", "bidder", "expert", "supervisor", "auditor", "other_tenderer")
@@ -150,6 +152,8 @@ def cosignature(w: World) -> dict[str, str]:
 
 
 MANAGERS = {"tenderer": 200, "agency": 200}
+#: Who follows an evaluation: its managers, the committee (the world's expert sits on it) and oversight.
+FOLLOWERS = {"tenderer": 200, "agency": 200, "expert": 200, "supervisor": 200, "auditor": 200}
 OVERSEERS = ("tenderer", "agency", "supervisor", "auditor")
 
 CASES: list[Case] = [
@@ -643,6 +647,229 @@ CASES: list[Case] = [
         only({"admin": 200, "supervisor": 200, "auditor": 200}),
         setup=me.once(me.recording),
     ),
+    # ------------------------------------------------------------------ evaluation and award
+    Case(
+        "PUT",
+        "/api/v1/tenders/{tender_id}/evaluation-scheme",
+        only(MANAGERS, hidden=True, visible_to=("supervisor", "auditor")),
+        setup=me.once(lambda w, _r: {"tender_id": w.draft_tender()}),
+        body=lambda _w, _r: standard_scheme(),
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/evaluation-scheme", EVERYONE, setup=me.once(mb.announced)),
+    Case(
+        "POST",
+        "/api/v1/tenders/{tender_id}/evaluations",
+        only({"tenderer": 201, "agency": 201}),
+        setup=me.fresh_for(("tenderer", "agency"), mev.committee_sitting),
+        body_with=lambda _w, _r, ids: {"section_id": ids["section_id"]},
+    ),
+    Case(
+        "GET",
+        "/api/v1/evaluations/{evaluation_id}",
+        only(FOLLOWERS, hidden=True),
+        setup=me.once(mev.technical),
+    ),
+    Case(
+        "GET",
+        "/api/v1/evaluations/{evaluation_id}/bids/{code}/files/1",
+        only({"expert": 200, "supervisor": 200, "auditor": 200}),
+        setup=me.once(mev.technical),
+    ),
+    Case(
+        "PUT",
+        "/api/v1/evaluations/{evaluation_id}/scores",
+        only({"expert": 200}),
+        setup=me.once(mev.technical),
+        body_with=mev.score_body,
+    ),
+    Case(
+        "POST", "/api/v1/evaluations/{evaluation_id}/technical-lock", only({"expert": 200}), setup=me.once(mev.scored)
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/motions",
+        only({"expert": 201}),
+        setup=me.once(mev.commercial),
+        body_with=lambda _w, _r, ids: {
+            "kind": "reject_bid",
+            "bid": ids["bid_bidder3"],
+            "ground": "not_responsive",
+            "reason": "工期不响应",
+        },
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/motions/{motion_id}/votes",
+        only({"expert": 200}),
+        setup=me.once(mev.with_motion),
+        body=lambda _w, _r: {"agree": True},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/explanations",
+        only({"expert": 201}),
+        setup=me.once(mev.commercial),
+        body_with=lambda _w, _r, ids: {"bid": ids["bid_bidder2"], "question": "请说明工期安排"},
+    ),
+    Case("GET", "/api/v1/evaluations/{evaluation_id}/explanations", LOGGED_IN, setup=me.once(mev.with_explanation)),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/explanations/{explanation_id}/answer",
+        only({"bidder": 200}, hidden=True),
+        setup=me.once(mev.with_explanation),
+        body=lambda _w, _r: {"answer": "自有设备，材料已锁价"},
+    ),
+    Case(
+        "POST", "/api/v1/evaluations/{evaluation_id}/conclusion", only({"expert": 201}), setup=me.once(mev.commercial)
+    ),
+    Case(
+        "GET", "/api/v1/evaluations/{evaluation_id}/report/statement", only({"expert": 200}), setup=me.once(mev.signing)
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/report/signatures",
+        only({"expert": 200}),
+        setup=me.once(mev.signing),
+        body_with=mev.signature_body,
+    ),
+    Case(
+        "GET",
+        "/api/v1/evaluations/{evaluation_id}/report.pdf",
+        only(FOLLOWERS, hidden=True),
+        setup=me.once(mev.reported),
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/corrections",
+        only(MANAGERS),
+        setup=me.fresh_for(("tenderer", "agency"), mev.reported),
+        body=lambda _w, _r: {"reason": "计算有误"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/publicity",
+        only(MANAGERS),
+        setup=me.fresh_for(("tenderer", "agency"), mev.reported),
+        body=lambda w, _r: {"end": (w.clock.now() + timedelta(days=3)).isoformat()},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/objections",
+        only({"bidder": 201}),
+        setup=me.once(mev.in_publicity),
+        body=lambda _w, _r: {"text": "评分有误"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/objections/{objection_id}/answer",
+        only(MANAGERS),
+        setup=me.fresh_for(("tenderer", "agency"), mev.with_publicity_objection),
+        body=lambda _w, _r: {"answer": "评分无误"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/decision",
+        only(MANAGERS),
+        setup=me.fresh_for(("tenderer", "agency"), mev.at_decision),
+        body_with=lambda _w, _r, ids: {"winner_bid_id": ids["winner"], "reasons": "排名第一"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/failure",
+        only(MANAGERS),
+        setup=me.fresh_for(("tenderer", "agency"), mev.at_decision),
+        body=lambda _w, _r: {"reason": "中标候选人均放弃中标"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/notices",
+        only({"tenderer": 201, "agency": 201}),
+        setup=me.fresh_for(("tenderer", "agency"), mev.decided),
+    ),
+    Case("GET", "/api/v1/evaluations/{evaluation_id}/notices", LOGGED_IN, setup=me.once(mev.awarded)),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/contract",
+        only(MANAGERS),
+        setup=me.fresh_for(("tenderer", "agency"), mev.awarded),
+        body_with=mev.contract_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/evaluations/{evaluation_id}/performance",
+        only({"tenderer": 201, "agency": 201}),
+        setup=me.once(mev.contracted),
+        body=lambda w, _r: {
+            "kind": "milestone",
+            "description": "主体结构封顶",
+            "occurred_on": w.clock.now().isoformat(),
+        },
+    ),
+    # ------------------------------------------------------------------ complaints and the registry
+    Case(
+        "POST",
+        "/api/v1/complaints",
+        only({"bidder": 201}),
+        setup=me.once(lambda w, _r: {"tender_id": w.announced_tender()}),
+        body_with=mev.complaint_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/complaints/entered",
+        only({"supervisor": 201}),
+        setup=me.once(lambda w, _r: {"tender_id": w.announced_tender()}),
+        body_with=mev.entered_body,
+    ),
+    Case(
+        "GET",
+        "/api/v1/complaints/{complaint_id}",
+        only({**MANAGERS, "bidder": 200, "supervisor": 200, "auditor": 200}, hidden=True),
+        setup=me.once(mev.complained),
+    ),
+    Case("GET", "/api/v1/tenders/{tender_id}/complaints", LOGGED_IN, setup=me.once(mev.complained)),
+    Case(
+        "POST",
+        "/api/v1/complaints/{complaint_id}/acceptance",
+        only({"supervisor": 200}),
+        setup=me.once(mev.complained),
+        body=lambda _w, _r: {"suspend": False},
+    ),
+    Case(
+        "POST",
+        "/api/v1/complaints/{complaint_id}/refusal",
+        only({"supervisor": 200}),
+        setup=me.once(mev.complained),
+        body=lambda _w, _r: {"reason": "不属于受理范围"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/complaints/{complaint_id}/decision",
+        only({"supervisor": 200}),
+        setup=me.once(mev.accepted_complaint),
+        body=lambda _w, _r: {"upheld": False, "decision": "投诉缺乏事实依据"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/complaints/{complaint_id}/withdrawal",
+        only({"bidder": 200}, hidden=True),
+        setup=me.once(mev.complained),
+    ),
+    Case(
+        "POST",
+        "/api/v1/organisations/{org_id}/qualifications",
+        only({"admin": 201, "supervisor": 201}),
+        setup=mb.org,
+        body=mev.qualification_body,
+    ),
+    Case("GET", "/api/v1/organisations/{org_id}/qualifications", LOGGED_IN, setup=mb.org),
+    Case(
+        "POST",
+        "/api/v1/organisations/{org_id}/performances",
+        only({"admin": 201, "supervisor": 201}),
+        setup=mb.org,
+        body=mev.performance_record_body,
+    ),
+    Case("GET", "/api/v1/organisations/{org_id}/performances", LOGGED_IN, setup=mb.org),
 ]
 
 

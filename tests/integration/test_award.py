@@ -183,7 +183,7 @@ def test_notices_go_out_together_and_the_contract_must_match_the_winning_bid(ev:
     contracted = award.sign_contract(world.uow(), world.ctx("tenderer"), evaluation_id, terms, "cd" * 32)
     assert contracted.status is EvaluationStatus.CONTRACTED
     with world.uow() as uow:
-        deposits = [d for d in uow.deposits.for_tender(contracted.tender_id)]
+        deposits = list(uow.deposits.for_tender(contracted.tender_id))
     assert all(d.status is not DepositStatus.HELD for d in deposits)
     award.record_performance(world.uow(), world.ctx("tenderer"), evaluation_id, kind=PerformanceKind.CHANGE,
                              description="增加零星工程", occurred_on=world.clock.now(), amount=Decimal("100000.00"))  # fmt: skip

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sunbid.evaluation.common import Loaded, bids_of, load, manager, org_names, price_of, refuse
+from sunbid.evaluation.common import Loaded, bids_of, load, logged_in, manager, org_names, price_of, refuse
 from sunbid.evaluation.model import (
     RANK_ONE_EXCEPTIONS,
     REJECTION_GROUNDS,
@@ -597,6 +597,7 @@ def issue_notices(uow: EvaluationUnitOfWork, ctx: Context, evaluation_id: str, s
 
 
 def visible_notices(uow: EvaluationUnitOfWork, ctx: Context, evaluation_id: str) -> list[AwardNotice]:
+    logged_in(ctx)
     with uow:
         loaded = load(uow, evaluation_id)
         return [n for n in loaded.evaluation.notices if allowed(ctx.actor, Action.NOTICE_READ, (loaded.tender, n))]

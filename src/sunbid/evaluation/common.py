@@ -12,7 +12,7 @@ from sunbid.evaluation.scheme import EvaluationScheme
 from sunbid.experts.model import Committee, CommitteeMember
 from sunbid.identity.policy import Action, allowed, authorize
 from sunbid.kernel.context import Context
-from sunbid.kernel.errors import Conflict, Forbidden, NotFound
+from sunbid.kernel.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from sunbid.tendering.bid_model import Bid
 from sunbid.tendering.model import Section, Tender
 
@@ -45,6 +45,8 @@ def load(uow: EvaluationUnitOfWork, evaluation_id: str, *, for_update: bool = Fa
 
 def member(ctx: Context, loaded: Loaded) -> CommitteeMember:
     """The caller's active seat on the committee, or a refusal (a scorer outside the committee)."""
+    if ctx.actor.is_public:
+        raise Unauthenticated("login_required", "请先登录", "Log in first")
     committee = loaded.committee
     seat = committee.member_of(ctx.actor.user_id) if committee and ctx.actor.user_id else None
     if seat is None:
@@ -86,3 +88,8 @@ def org_names(uow: EvaluationUnitOfWork, org_ids: list[str]) -> dict[str, dict[s
 
 def refuse(code: str, zh: str, en: str, **details: Any) -> Conflict:
     return Conflict(code, zh, en, **details)
+
+
+def logged_in(ctx: Context) -> None:
+    if ctx.actor.is_public:
+        raise Unauthenticated("login_required", "请先登录", "Log in first")

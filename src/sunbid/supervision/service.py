@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sunbid.evaluation import award
+from sunbid.evaluation.common import logged_in
 from sunbid.evaluation.model import EvaluationStatus
 from sunbid.identity.policy import Action, allowed, authorize, authorize_read
 from sunbid.kernel.context import Context
@@ -407,6 +408,7 @@ def get_complaint(uow: SupervisionUnitOfWork, ctx: Context, complaint_id: str) -
 
 
 def visible_complaints(uow: SupervisionUnitOfWork, ctx: Context, tender_id: str) -> list[Complaint]:
+    logged_in(ctx)
     with uow:
         tender = uow.tenders.get(tender_id)
         if tender is None:
