@@ -89,6 +89,9 @@ class Evaluating:
         committee = self.pool.committee(evaluation.committee_id)
         return list(committee.active_members())
 
+    def members_of(self, committee_id: str) -> list[CommitteeMember]:
+        return list(self.pool.committee(committee_id).active_members())
+
     def ctx(self, member: CommitteeMember) -> Context:
         return self.pool.ctx_of(member.user_id)
 

@@ -27,6 +27,7 @@ from sunbid.crypto import (
 from sunbid.crypto.oids import ORGANISATION_IDENTIFIER
 from sunbid.crypto.x509 import CREDIT_CODE_PREFIX, build_certificate, ca_name, organisation_name
 from sunbid.kernel.clock import Clock, parse_clock
+from sunbid.kernel.context import Context
 from sunbid.kernel.rules import RuleBook
 from sunbid.ledger import log
 from sunbid.ledger.keys import LogKey, load_or_create
@@ -210,6 +211,20 @@ class Platform:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.blobs, self.settings.ledger_hash)
+
+    def run_due(self, ctx: Context) -> list[tuple[str, str]]:
+        """One scheduler pass over every room's time-driven transitions: tenders and openings,
+        evaluations (publicity ends, explanations expire, late steps flagged) and complaints
+        (working-day deadlines). Each is idempotent."""
+        from sunbid.evaluation import award
+        from sunbid.supervision import service as complaints
+        from sunbid.tendering import opening_service
+
+        return [
+            *opening_service.run_due(self.uow(), ctx),
+            *award.run_due(self.uow(), ctx),
+            *complaints.run_due(self.uow(), ctx),
+        ]
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:

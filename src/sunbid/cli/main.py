@@ -100,16 +100,16 @@ def scheduler(
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
 ) -> None:
     """Run time-driven transitions: bidding closes and the opening starts at the deadline, the
-    decryption windows end, overdue answers and refunds are flagged, uploads abandoned for a
+    decryption windows end, candidate publicity ends, explanations expire, overdue answers,
+    refunds, publications, contracts and complaint decisions are flagged, uploads abandoned for a
     day are removed, and the tree head is signed. Safe to run twice at once."""
     from sunbid.bootstrap import build
     from sunbid.kernel.context import SYSTEM, Context
-    from sunbid.tendering.opening_service import run_due
 
     platform = build(Settings())
     while True:
         ctx = Context(actor=SYSTEM, clock=platform.clock, rules=platform.rules)
-        for action, subject in run_due(platform.uow(), ctx):
+        for action, subject in platform.run_due(ctx):
             console.print(f"{platform.clock.now().isoformat()}  {action}  {subject}")
         for path in platform.blobs.sweep_temporary(timedelta(hours=24)):
             console.print(f"{platform.clock.now().isoformat()}  removed an abandoned upload  {path.name}")

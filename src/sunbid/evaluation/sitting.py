@@ -343,7 +343,7 @@ def start(
         _emit(
             uow,
             ctx,
-            "EvaluationStarted",
+            "SectionEvaluationStarted",
             evaluation,
             public=True,
             committee_id=committee.id,

@@ -11,7 +11,6 @@ from sunbid.api.schemas import ClockAdvanceIn, ClockOut, SchedulerOut
 from sunbid.identity.policy import Action, authorize
 from sunbid.kernel.clock import AcceleratedClock, FixedClock
 from sunbid.kernel.errors import Conflict
-from sunbid.tendering import opening_service
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -39,6 +38,6 @@ def advance_clock(body: ClockAdvanceIn, ctx: Ctx, p: Plat) -> ClockOut:
 def run_scheduler(ctx: Ctx, p: Plat) -> SchedulerOut:
     """One pass of the scheduler's time-driven transitions (idempotent)."""
     authorize(ctx.actor, Action.SCHEDULER_RUN)
-    applied = [list(a) for a in opening_service.run_due(p.uow(), ctx)]
+    applied = [list(a) for a in p.run_due(ctx)]
     p.sign_tree_head()
     return SchedulerOut(applied=applied)
