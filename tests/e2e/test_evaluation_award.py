@@ -217,6 +217,9 @@ def test_from_sealed_bids_to_the_contract_every_step_is_in_the_ledger(
         second = http.ok(first, "POST", f"/evaluations/{eid}/conclusion", 201)
         assert second["version"] == 2
         _sign_everyone(ev, http, eid)
+        rejected = http.ok("bidder5", "GET", f"/evaluations/{eid}")["my_bids"][0]
+        assert (rejected["valid"], rejected["rejection"]["ground"]) == (False, "below_cost_or_above_ceiling")
+        assert "第五十一条" in rejected["rejection"]["article"]
         pdf = http.ok("tenderer", "GET", f"/evaluations/{eid}/report.pdf")
         assert pdf.content.startswith(b"%PDF")
 

@@ -666,7 +666,7 @@ CASES: list[Case] = [
     Case(
         "GET",
         "/api/v1/evaluations/{evaluation_id}",
-        only(FOLLOWERS, hidden=True),
+        only({**FOLLOWERS, "bidder": 200}, hidden=True),
         setup=me.once(mev.technical),
     ),
     Case(

@@ -20,7 +20,17 @@ from typing import IO, Any
 
 from sunbid.crypto import canonicalize, envelope
 from sunbid.evaluation import abnormal, anonymity, arithmetic, methods
-from sunbid.evaluation.common import Loaded, bids_of, load, logged_in, member, org_names, refuse, sees_everything
+from sunbid.evaluation.common import (
+    Loaded,
+    bids_of,
+    evaluation_not_found,
+    load,
+    logged_in,
+    member,
+    org_names,
+    refuse,
+    sees_everything,
+)
 from sunbid.evaluation.model import (
     REJECTION_GROUNDS,
     Evaluation,
@@ -1245,6 +1255,32 @@ def _bid_row(evaluation: Evaluation, bid: Bid, names: dict[str, Any], *, masked:
     }
 
 
+def _own_bids(uow: EvaluationUnitOfWork, ctx: Context, loaded: Loaded) -> list[dict[str, Any]]:
+    """A bidder's own bids in the section: once the report is complete, whether each is valid and,
+    if rejected, on what ground and why (1117号 (五): the reasons are told to the bidder)."""
+    org = ctx.actor.org_id
+    if org is None or ctx.actor.role is None or str(ctx.actor.role) != "bidder":
+        return []
+    evaluation = loaded.evaluation
+    mine = [b for b in bids_of(uow, loaded).values() if org in b.member_org_ids and b.id in evaluation.bid_ids]
+    if not mine:
+        return []
+    reported = evaluation.reported_at is not None or evaluation.status not in (*_SITTING, EvaluationStatus.SIGNING)
+    rejected = evaluation.rejected()
+    out: list[dict[str, Any]] = []
+    for bid in mine:
+        row: dict[str, Any] = {"bid_id": bid.id, "status": "under_evaluation" if not reported else "evaluated"}
+        if reported:
+            motion = rejected.get(bid.id)
+            row["valid"] = motion is None
+            if motion is not None:
+                zh, en, article = REJECTION_GROUNDS[motion.ground or "not_responsive"]
+                row["rejection"] = {"ground": motion.ground, "ground_zh": zh, "ground_en": en,
+                                    "article": "《招标投标法实施条例》" + article, "reason": motion.reason}  # fmt: skip
+        out.append(row)
+    return out
+
+
 def view(uow: EvaluationUnitOfWork, ctx: Context, evaluation_id: str) -> dict[str, Any]:
     """The evaluation as the caller may see it: members and oversight see the working details
     (the technical part by code until it is locked); the tender's managers follow its progress
@@ -1275,14 +1311,15 @@ def view(uow: EvaluationUnitOfWork, ctx: Context, evaluation_id: str) -> dict[st
         inside = sees_everything(ctx, loaded)
         follows = allowed(ctx.actor, Action.EVALUATION_FOLLOW, (loaded.tender, evaluation))
         if not inside and not follows:
-            if not allowed(ctx.actor, Action.PUBLICITY_READ, evaluation) and evaluation.status not in (
+            own = _own_bids(uow, ctx, loaded)
+            if own:
+                base["my_bids"] = own
+            elif not allowed(ctx.actor, Action.PUBLICITY_READ, evaluation) and evaluation.status not in (
                 EvaluationStatus.COMPLETED,
                 EvaluationStatus.CONTRACTED,
                 EvaluationStatus.AWARDED,
                 EvaluationStatus.DECIDED,
             ):
-                from sunbid.evaluation.common import evaluation_not_found
-
                 raise evaluation_not_found(evaluation_id)
             return base
         reported = evaluation.reported_at is not None or evaluation.status not in (*_SITTING, EvaluationStatus.SIGNING)
