@@ -104,7 +104,6 @@ def test_plan_to_announcement_to_clarification_and_objection(
         422,
         json={"method": "lowest_evaluated_price"},
     )
-    agency.refused("POST", f"/tenders/{tid}/announce", "evaluation_scheme_missing")
     agency.ok("PUT", f"/tenders/{tid}/evaluation-scheme", json=standard_scheme())
 
     # Refused: the plan has been public for less than 30 days.

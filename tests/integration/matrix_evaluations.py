@@ -89,6 +89,12 @@ def technical(w: World, _r: str) -> dict[str, str]:
     return _technical(w, PRICES)
 
 
+def technical_file(w: World, r: str) -> dict[str, str]:
+    """The technical file (index 1) of the world's bidder's bid, named by its code."""
+    ids = technical(w, r)
+    return ids | {"bid": ids["code"], "index": "1"}
+
+
 def _scored(w: World, prices: dict[str, str]) -> dict[str, str]:
     ids = _technical(w, prices)
     ev = _ev(w)

@@ -133,7 +133,8 @@ def _committee_ready(w: World, tender_id: str | None = None) -> tuple[Pool, str,
     and four others."""
     p = pool(w)
     tender_id = tender_id or p.opened()
-    specialty = f"Y{next(_codes):02d}"
+    n = next(_codes)  # a fresh code per committee: letter and two digits (A01-style), never reused
+    specialty = f"{'YXWVUTSRQP'[n // 100 % 10]}{n % 100:02d}"
     own = experts.get_expert(w.uow(), w.ctx("supervisor"), own_expert(w))
     fields = _fields(own.name, own.specialty_codes[0])
     experts.update_expert(

@@ -671,9 +671,9 @@ CASES: list[Case] = [
     ),
     Case(
         "GET",
-        "/api/v1/evaluations/{evaluation_id}/bids/{code}/files/1",
+        "/api/v1/evaluations/{evaluation_id}/bids/{bid}/files/{index}",
         only({"expert": 200, "supervisor": 200, "auditor": 200}),
-        setup=me.once(mev.technical),
+        setup=me.once(mev.technical_file),
     ),
     Case(
         "PUT",

@@ -163,7 +163,7 @@ class World:
             blob=blob,
         )
 
-    def draft_tender(self, *, with_document: bool = True, **changes: Any) -> Tender:
+    def draft_tender(self, *, with_document: bool = True, with_scheme: bool = True, **changes: Any) -> Tender:
         """A draft tender under a plan published at T0, by default with its tender document."""
         saved = self.clock.now()
         self.at(T0)
@@ -171,7 +171,8 @@ class World:
         tender = tendering.create_tender(self.uow, self.ctx(), plan.id, tender_fields(**changes))
         if with_document:
             self.upload(tender.id)
-        evaluation_scheme.set_scheme(self.uow, self.ctx(), tender.id, standard_scheme())
+        if with_scheme:
+            evaluation_scheme.set_scheme(self.uow, self.ctx(), tender.id, standard_scheme())
         self.at(saved)
         return self.tender(tender.id)
 

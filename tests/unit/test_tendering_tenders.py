@@ -303,6 +303,22 @@ def test_announcement_publishes_the_tender_and_its_documents(world: World) -> No
     assert tendering.get_tender(world.uow, world.ctx(PUBLIC), tender.id).id == tender.id
 
 
+def test_announcement_without_an_evaluation_scheme_is_refused(world: World) -> None:
+    tender = world.draft_tender(with_scheme=False)
+    world.at(ANNOUNCE_AT)
+    with pytest.raises(Conflict) as refused:
+        announce(world, tender.id)
+    assert refused.value.code == "evaluation_scheme_missing"
+    assert world.tender(tender.id).status is TenderStatus.DRAFT
+
+
+def test_the_evaluation_scheme_is_part_of_what_the_announcement_signs(world: World) -> None:
+    tender = world.draft_tender()
+    digest = tendering.announcement(tender)["evaluation_scheme_sha256"]
+    assert digest is not None and len(digest) == 64
+    assert tendering.announcement(world.draft_tender(with_scheme=False))["evaluation_scheme_sha256"] is None
+
+
 def test_only_the_current_version_of_each_document_is_published(world: World) -> None:
     tender = world.draft_tender()
     newer = world.upload(tender.id, data=b"second version")
