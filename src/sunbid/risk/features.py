@@ -37,17 +37,23 @@ neighbouring bids.
 | ``sig_digits`` | mean number of significant digits of the bids (``SIGNIFICANT_DIGITS``) |
 | ``round2_share``, ``round3_share`` | share of the bids with at most 2, 3 significant digits |
 
-Undefined values (all bids equal, too few bids for a moment) stay null here; the model decides
-how to fill them (``model``).
+The first twenty (``CORE_COLUMNS``: the screens and the thirteen after them) are formulas over the
+screens' own statistics and cost almost nothing more; the rest (``EXTENDED_COLUMNS``, from
+``spd_losing`` on) need further row terms and aggregates, and ``compute_features`` computes them
+only when they are asked for. Undefined values (all bids equal, too few bids for a moment) stay
+null here; the model decides how to fill them (``model``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
+from sunbid.kernel.errors import DomainError
 from sunbid.risk.bids import AMOUNT, TENDER, Screened, as_lazy, reason_expr
 from sunbid.risk.screens import BASE_COLUMNS, SCREEN_COLUMNS, screen_formulas, split
-from sunbid.risk.stats import ranked_rows, tender_aggregations
+from sunbid.risk.stats import ranked_rows, tender_aggregations, tender_statistics
 
 # Bands of the cluster features: a bid "near" the lowest bid or the median, a "close" gap.
 NEAR_LOW_BANDS = {"near_low_05": 0.005, "near_low_2": 0.02}
@@ -127,7 +133,7 @@ def feature_aggregations() -> list[pl.Expr]:
 
 
 def feature_formulas() -> list[pl.Expr]:
-    """The non-screen features as formulas over the per-tender statistics."""
+    """The core non-screen features as formulas over the per-tender statistics (``stats``)."""
     n, lo, hi = _c("n_bids"), _c("lowest"), _c("highest")
     x2, x3, med = _c("second_lowest"), _c("third_lowest"), _c("median")
     rng = hi - lo
@@ -146,6 +152,15 @@ def feature_formulas() -> list[pl.Expr]:
         ((hi - med) / med).alias("high_rel"),
         pl.when(spread).then((_c("mean") - lo) / _c("sd")).alias("z_lowest"),
         pl.when(x2 > lo).then(((x3 - x2) / (x2 - lo)).log1p()).alias("gap_ratio"),
+    ]
+
+
+def extended_formulas() -> list[pl.Expr]:
+    """The features that need ``feature_rows`` and ``feature_aggregations``, over the per-tender statistics."""
+    n, lo, hi, x2 = _c("n_bids"), _c("lowest"), _c("highest"), _c("second_lowest")
+    rng = hi - lo
+    spread = rng > 0
+    return [
         ((hi - x2) / x2).alias("spd_losing"),
         pl.when((n >= 4) & (hi > x2)).then(_c("skew_losing_g1")).alias("skew_losing"),
         pl.when((n >= 5) & (hi > x2)).then(_c("kurt_losing_g2")).alias("kurt_losing"),
@@ -156,7 +171,7 @@ def feature_formulas() -> list[pl.Expr]:
     ]
 
 
-EXTRA_COLUMNS = (
+CORE_EXTRA_COLUMNS = (
     "log_n",
     "cv_losing",
     "rd_alt",
@@ -170,6 +185,8 @@ EXTRA_COLUMNS = (
     "high_rel",
     "z_lowest",
     "gap_ratio",
+)
+EXTENDED_COLUMNS = (
     "spd_losing",
     "skew_losing",
     "kurt_losing",
@@ -182,15 +199,23 @@ EXTRA_COLUMNS = (
     "sig_digits",
     *ROUND_DIGITS,
 )
+# The core features come out of the screens' own pass (``stats.tender_statistics``); the extended
+# ones need more row terms and aggregates, so they are computed only when asked for.
+CORE_COLUMNS = (*SCREEN_COLUMNS, *CORE_EXTRA_COLUMNS)
+EXTRA_COLUMNS = (*CORE_EXTRA_COLUMNS, *EXTENDED_COLUMNS)
 FEATURE_COLUMNS = (*SCREEN_COLUMNS, *EXTRA_COLUMNS)
 
 
-def feature_statistics(bids: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Per-tender statistics (``stats``) with the features' aggregates, the skip ``reason`` and every feature.
+def feature_statistics(bids: pl.DataFrame | pl.LazyFrame, *, extended: bool = True) -> pl.DataFrame:
+    """Per-tender statistics (``stats``), the skip ``reason`` and the features.
 
-    The same pass as ``stats.tender_statistics``: one group-by over the sorted rows, one row
-    counting the bids without a tender id.
+    ``extended``: also the extended features (``EXTENDED_COLUMNS``), with the features' row terms
+    and aggregates in the same pass: one group-by over the sorted rows, one row counting the bids
+    without a tender id, as ``stats.tender_statistics`` does. Without them, the core features are
+    formulas over ``stats.tender_statistics`` itself.
     """
+    if not extended:
+        return tender_statistics(bids, *screen_formulas(), *feature_formulas())
     per_tender = feature_rows(bids).group_by(TENDER).agg(*tender_aggregations(), *feature_aggregations())
     orphans = (
         as_lazy(bids)
@@ -201,9 +226,22 @@ def feature_statistics(bids: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     stats, orphan_rows = pl.collect_all([per_tender, orphans])
     if orphan_rows.height:
         stats = pl.concat([stats, orphan_rows], how="diagonal_relaxed")
-    return stats.with_columns(reason_expr()).with_columns(*screen_formulas(), *feature_formulas())
+    return stats.with_columns(reason_expr()).with_columns(*screen_formulas(), *feature_formulas(), *extended_formulas())
 
 
-def compute_features(bids: pl.DataFrame | pl.LazyFrame) -> Screened:
-    """Screens, base statistics and classifier features of every scorable tender, in one pass."""
-    return split(feature_statistics(bids), [*BASE_COLUMNS, *FEATURE_COLUMNS])
+def compute_features(bids: pl.DataFrame | pl.LazyFrame, columns: Sequence[str] = CORE_COLUMNS) -> Screened:
+    """Screens, base statistics and classifier features of every scorable tender, in one pass.
+
+    ``columns``: the features needed. The core features (``CORE_COLUMNS``) always come; every
+    feature (``FEATURE_COLUMNS``) when one of the extended ones is needed.
+    """
+    unknown = sorted(set(columns) - set(FEATURE_COLUMNS))
+    if unknown:
+        raise DomainError(
+            "risk_feature_unknown",
+            f"没有这些特征：{', '.join(unknown)}",
+            f"No such feature(s): {', '.join(unknown)}",
+        )
+    extended = any(c in EXTENDED_COLUMNS for c in columns)
+    stats = feature_statistics(bids, extended=extended)
+    return split(stats, [*BASE_COLUMNS, *(FEATURE_COLUMNS if extended else CORE_COLUMNS)])

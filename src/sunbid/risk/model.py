@@ -276,6 +276,16 @@ class CollusionModel:
                 "标记分位数须在0与1之间",
                 "The flag quantile must lie strictly between 0 and 1",
             )
+        missing = sorted({*self.features, "n_bids", TENDER} - set(tenders.columns))
+        if reference is not None:
+            missing += sorted({*self.features, "n_bids"} - set(reference.columns))
+        if missing:
+            raise DomainError(
+                "risk_features_missing",
+                f"评分缺少模型所需的特征列：{', '.join(missing)}（请用 compute_features(bids, model.features) 计算）",
+                f"The scored or reference tenders lack the model's feature column(s): {', '.join(missing)} "
+                "(compute them with compute_features(bids, model.features))",
+            )
         p = self.probabilities(self.percentiles(tenders, reference))
         ref_scores = p if reference is None else self.probabilities(self.percentiles(reference))
         ordered = np.sort(ref_scores)
@@ -298,9 +308,9 @@ class CollusionModel:
     ) -> Screened:
         """Score every tender of a market's bids; skipped tenders come back with their reasons.
 
-        ``reference``: features of earlier tenders of the same market (``compute_features``), when
-        the bids scored are too few to be their own reference.
+        ``reference``: features of earlier tenders of the same market (``compute_features(bids,
+        model.features)``), when the bids scored are too few to be their own reference.
         """
-        computed = compute_features(bids)
+        computed = compute_features(bids, self.features)
         scored = self.score_tenders(computed.tenders, reference, flag_quantile)
         return Screened(tenders=scored, skipped=computed.skipped)

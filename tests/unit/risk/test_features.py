@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from sunbid.risk.features import EXTRA_COLUMNS, FEATURE_COLUMNS, compute_features, significant_digits
+from sunbid.kernel.errors import DomainError
+from sunbid.risk.features import (
+    CORE_COLUMNS,
+    EXTENDED_COLUMNS,
+    EXTRA_COLUMNS,
+    FEATURE_COLUMNS,
+    compute_features,
+    significant_digits,
+)
 
 from . import literal
 from .market import bids_frame, random_market
+from .test_bad_input import BAD
+
+
+def features_of(market: dict[int, list[float]]) -> pl.DataFrame:
+    return compute_features(bids_frame(market), FEATURE_COLUMNS).tenders
+
 
 DIGIT_FEATURES = ("sig_digits", "round2_share", "round3_share")
 
@@ -35,7 +50,7 @@ def assert_matches(row: dict[str, float | None], expected: dict[str, float | Non
 
 def test_features_match_the_literal_formulas_on_a_generated_market() -> None:
     market = {**random_market(200, seed=5), **special_tenders()}
-    got = compute_features(bids_frame(market)).tenders
+    got = features_of(market)
     assert got.height == len(market)
     for row in got.iter_rows(named=True):
         expected = literal.features(market[row["tender_id"]])
@@ -46,8 +61,8 @@ def test_features_match_the_literal_formulas_on_a_generated_market() -> None:
 def test_ratio_features_do_not_change_with_the_currency_or_the_contract_size() -> None:
     market = random_market(60, seed=9)
     scaled = {t: [a * 7.31 for a in amounts] for t, amounts in market.items()}
-    a = compute_features(bids_frame(market)).tenders
-    b = compute_features(bids_frame(scaled)).tenders
+    a = features_of(market)
+    b = features_of(scaled)
     for column in FEATURE_COLUMNS:
         if column in DIGIT_FEATURES:
             continue
@@ -57,9 +72,9 @@ def test_ratio_features_do_not_change_with_the_currency_or_the_contract_size() -
 
 def test_digit_features_do_not_change_from_yuan_to_fen_or_to_ten_thousand_yuan() -> None:
     market = {**random_market(60, seed=9), **special_tenders()}
-    a = compute_features(bids_frame(market)).tenders
+    a = features_of(market)
     for factor in (100.0, 1e-4):
-        b = compute_features(bids_frame({t: [v * factor for v in amounts] for t, amounts in market.items()})).tenders
+        b = features_of({t: [v * factor for v in amounts] for t, amounts in market.items()})
         for column in DIGIT_FEATURES:
             assert a[column].to_list() == pytest.approx(b[column].to_list()), (factor, column)
 
@@ -67,8 +82,8 @@ def test_digit_features_do_not_change_from_yuan_to_fen_or_to_ten_thousand_yuan()
 def test_digit_features_see_the_amounts_as_written() -> None:
     market = random_market(30, seed=4)
     converted = {t: [a * 7.31 for a in amounts] for t, amounts in market.items()}
-    a = compute_features(bids_frame(market)).tenders["sig_digits"]
-    b = compute_features(bids_frame(converted)).tenders["sig_digits"]
+    a = features_of(market)["sig_digits"]
+    b = features_of(converted)["sig_digits"]
     assert (a != b).any()  # a converted currency loses the digits the bidders wrote
 
 
@@ -94,7 +109,7 @@ def test_significant_digits_are_counted_as_written(amount: float, digits: int) -
 
 
 def test_features_for_three_bids_are_hand_computable() -> None:
-    row = compute_features(bids_frame({1: [100.0, 110.0, 130.0]})).tenders.row(0, named=True)
+    row = features_of({1: [100.0, 110.0, 130.0]}).row(0, named=True)
     assert row["gap1_share"] == pytest.approx(10 / 30)
     assert row["max_gap_share"] == pytest.approx(20 / 30)
     assert row["rd_alt"] == pytest.approx(10 / 20)  # the first gap over the one gap among losing bids
@@ -111,7 +126,7 @@ def test_features_for_three_bids_are_hand_computable() -> None:
 
 
 def test_a_cluster_above_the_lowest_bid_fills_the_near_bands() -> None:
-    row = compute_features(bids_frame({1: [1000.0, 1004.0, 1004.5, 1010.0, 1030.0, 1100.0]})).tenders.row(0, named=True)
+    row = features_of({1: [1000.0, 1004.0, 1004.5, 1010.0, 1030.0, 1100.0]}).row(0, named=True)
     # the median is 1007.25; 1004, 1004.5 and 1010 lie within 0.5 % of it
     assert row["near_low_05"] == pytest.approx(2 / 5)  # 1004 and 1004.5 are at most 1005
     assert row["near_low_2"] == pytest.approx(3 / 5)  # and 1010 is at most 1020
@@ -121,14 +136,14 @@ def test_a_cluster_above_the_lowest_bid_fills_the_near_bands() -> None:
 
 
 def test_evenly_spaced_bids_have_no_gap_dispersion() -> None:
-    row = compute_features(bids_frame({1: [500.0, 600.0, 700.0, 800.0, 900.0]})).tenders.row(0, named=True)
+    row = features_of({1: [500.0, 600.0, 700.0, 800.0, 900.0]}).row(0, named=True)
     assert row["gap_cv"] == 0.0
     assert row["min_gap_mean"] == pytest.approx(1.0)
     assert row["skew_losing"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_features_are_undefined_rather_than_invented_when_all_bids_are_equal() -> None:
-    row = compute_features(bids_frame({1: [77.0, 77.0, 77.0, 77.0, 77.0]})).tenders.row(0, named=True)
+    row = features_of({1: [77.0, 77.0, 77.0, 77.0, 77.0]}).row(0, named=True)
     for column in ("skew_losing", "kurt_losing", "top_gap_share", "min_gap_mean", "gap_cv"):
         assert row[column] is None, column
     assert row["spd_losing"] == 0.0
@@ -140,6 +155,36 @@ def test_bad_bids_still_skip_their_tender_before_any_feature() -> None:
     bids = pl.DataFrame(
         {"tender_id": [1, 1, 1, 2, 2, 2], "amount": [100.0, 101.0, 102.0, 100.0, -1.0, 103.0]},
     )
-    result = compute_features(bids)
+    result = compute_features(bids, FEATURE_COLUMNS)
     assert result.tenders["tender_id"].to_list() == [1]
     assert result.skipped.row(0, named=True)["reason"] == "amount_not_positive"
+
+
+def test_the_core_features_come_from_the_screens_pass_and_agree_with_the_extended_pass() -> None:
+    bids = bids_frame({**random_market(80, seed=12), **special_tenders()})
+    core = compute_features(bids).tenders
+    full = compute_features(bids, FEATURE_COLUMNS).tenders
+    assert not set(EXTENDED_COLUMNS) & set(core.columns)
+    assert set(FEATURE_COLUMNS) <= set(full.columns)
+    # equal up to the order of floating-point sums
+    assert_frame_equal(core, full.select(core.columns), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_asking_for_one_extended_feature_computes_them_all() -> None:
+    tenders = compute_features(bids_frame(special_tenders()), ["near_med_05"]).tenders
+    assert set(FEATURE_COLUMNS) <= set(tenders.columns)
+    assert set(CORE_COLUMNS) <= set(compute_features(bids_frame(special_tenders()), ["cv"]).tenders.columns)
+
+
+def test_an_unknown_feature_is_refused() -> None:
+    with pytest.raises(DomainError) as refused:
+        compute_features(bids_frame(special_tenders()), ["cv", "bid_date"])
+    assert refused.value.code == "risk_feature_unknown"
+    assert "bid_date" in refused.value.message_en
+
+
+def test_bad_bids_are_skipped_alike_in_the_core_and_the_extended_pass() -> None:
+    core = compute_features(BAD)
+    full = compute_features(BAD, FEATURE_COLUMNS)
+    assert core.skipped.equals(full.skipped)
+    assert core.tenders["tender_id"].to_list() == full.tenders["tender_id"].to_list()

@@ -105,20 +105,20 @@ def test_a_flag_quantile_outside_zero_and_one_is_refused(
 
 
 def test_own_market_percentiles_equal_the_reference_computation(market: pl.DataFrame) -> None:
-    tenders = compute_features(market).tenders
+    tenders = compute_features(market, FEATURE_COLUMNS).tenders
     x, cells = feature_matrix(tenders), bid_cells(tenders["n_bids"].to_numpy())
     np.testing.assert_allclose(own_market_percentiles(tenders), market_percentiles(x, cells, x, cells), atol=1e-12)
 
 
 def test_small_cells_fall_back_to_the_whole_market() -> None:
-    tenders = compute_features(bids_frame(random_market(50, seed=2, max_bids=40))).tenders
+    tenders = compute_features(bids_frame(random_market(50, seed=2, max_bids=40)), FEATURE_COLUMNS).tenders
     x, cells = feature_matrix(tenders), bid_cells(tenders["n_bids"].to_numpy())
     whole = market_percentiles(x, cells, x, cells, min_cell=10**6)
     np.testing.assert_allclose(own_market_percentiles(tenders, min_cell=10**6), whole, atol=1e-12)
 
 
 def test_a_reference_market_places_new_tenders_among_earlier_ones(model: CollusionModel, market: pl.DataFrame) -> None:
-    history = compute_features(market).tenders
+    history = compute_features(market, model.features).tenders
     new = bids_frame({9001: [100.0, 100.1, 100.2, 100.25], 9002: [100.0, 140.0, 180.0, 240.0]})
     scored = model.score(new, reference=history).tenders
     assert scored["tender_id"].to_list() == [9001, 9002]
@@ -202,3 +202,11 @@ def test_scoring_does_not_import_the_training_library() -> None:
         "assert not any(m.split('.')[0] in {'sklearn', 'pandas', 'scipy'} for m in sys.modules), 'imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_tenders_without_the_model_features_are_refused(model: CollusionModel, market: pl.DataFrame) -> None:
+    tenders = compute_features(market, model.features).tenders.drop(model.features[0])
+    with pytest.raises(DomainError) as refused:
+        model.score_tenders(tenders)
+    assert refused.value.code == "risk_features_missing"
+    assert model.features[0] in refused.value.message_en
