@@ -7,16 +7,23 @@ tenders are the reference, so the model needs no labels from that city, and a ma
 bids are tighter or looser overall does not shift every score. Cells of the reference with
 fewer than ``min_cell`` tenders fall back to the whole market.
 
-The score is a logistic regression over those percentiles, fitted on the four labelled
-markets with each market and class weighted equally (``training``). The file
-``models/collusion-v*.json`` holds the coefficients, the bins, the feature list, the version,
-the checksums of the training files and the metrics; scoring needs nothing but numpy.
+The score is a logistic regression over those percentiles, fitted on the labelled markets
+with each market and class weighted equally, its features and regularisation chosen by the
+held-out-market AUC, and its scale calibrated on the training markets (``training``). A
+tender is flagged when its score is at least the ``flag_quantile`` quantile of the scores of
+its reference market: a threshold that needs no labels from the market it is used in.
+
+The file ``models/collusion-v2.json`` holds the coefficients, the bins, the feature list, the
+flag quantile, the version, the checksums of the training files and the metrics; scoring needs
+nothing but numpy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,7 +38,8 @@ from sunbid.risk.bids import TENDER, Screened
 from sunbid.risk.features import FEATURE_COLUMNS, compute_features
 
 FORMAT = "sunbid-risk-collusion-model"
-MODEL_FILE = "collusion-v1.json"
+FORMAT_VERSION = 2
+MODEL_FILE = "collusion-v2.json"
 # Lower edges of the bid-count cells a percentile is taken within.
 N_BINS: tuple[int, ...] = (3, 4, 5, 6, 8, 11, 16, 31)
 MIN_CELL = 30
@@ -59,6 +67,13 @@ def bid_cells(n_bids: npt.ArrayLike, bins: tuple[int, ...] = N_BINS) -> IntArray
     return np.searchsorted(np.asarray(bins), np.asarray(n_bids), side="right").astype(np.int64)
 
 
+def mid_rank(reference: FloatArray, values: FloatArray) -> FloatArray:
+    """Mid-rank percentile of each value among the (sorted, NaN-free) reference values."""
+    below = np.searchsorted(reference, values, side="left")
+    at_or_below = np.searchsorted(reference, values, side="right")
+    return np.asarray((below + at_or_below) / (2.0 * reference.size), dtype=np.float64)
+
+
 def _ecdf(reference: FloatArray, values: FloatArray) -> FloatArray:
     """Mid-rank percentile of ``values`` in ``reference`` (columns independently); NaN gives 0.5."""
     out = np.full(values.shape, 0.5)
@@ -67,8 +82,7 @@ def _ecdf(reference: FloatArray, values: FloatArray) -> FloatArray:
         if ref.size == 0:
             continue
         v = values[:, j]
-        pct = (np.searchsorted(ref, v, side="left") + np.searchsorted(ref, v, side="right")) / (2.0 * ref.size)
-        out[:, j] = np.where(np.isnan(v), 0.5, pct)
+        out[:, j] = np.where(np.isnan(v), 0.5, mid_rank(ref, v))
     return out
 
 
@@ -133,6 +147,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _invalid(reason: str) -> DomainError:
+    return DomainError(
+        "risk_model_invalid",
+        f"风险模型文件格式不正确：{reason}",
+        f"The risk model file is not valid: {reason}",
+    )
+
+
+def _check(document: dict[str, Any]) -> None:
+    if document.get("format") != FORMAT:
+        raise _invalid(f"format is not {FORMAT}")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise _invalid(f"format_version {document.get('format_version')!r} is not {FORMAT_VERSION}")
+
+
 @dataclass(frozen=True)
 class CollusionModel:
     """A logistic regression over market percentiles of the features, loaded from JSON."""
@@ -141,37 +170,47 @@ class CollusionModel:
     features: tuple[str, ...]
     coefficients: FloatArray
     intercept: float
-    threshold: float
+    flag_quantile: float
     bins: tuple[int, ...]
     min_cell: int
     document: dict[str, Any]
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> CollusionModel:
+        _check(doc)
         try:
-            if doc["format"] != FORMAT:
-                raise KeyError("format")
             features = tuple(str(f) for f in doc["features"])
             coefficients = np.asarray(doc["coefficients"], dtype=np.float64)
-            unknown = sorted(set(features) - set(FEATURE_COLUMNS))
-            if unknown or coefficients.shape != (len(features),):
-                raise ValueError(unknown)
-            return cls(
-                version=str(doc["version"]),
-                features=features,
-                coefficients=coefficients,
-                intercept=float(doc["intercept"]),
-                threshold=float(doc["threshold"]),
-                bins=tuple(int(b) for b in doc["bins"]),
-                min_cell=int(doc["min_cell"]),
-                document=doc,
-            )
+            intercept = float(doc["intercept"])
+            flag_quantile = float(doc["flag_quantile"])
+            bins = tuple(int(b) for b in doc["bins"])
+            min_cell = int(doc["min_cell"])
+            version = str(doc["version"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise DomainError(
-                "risk_model_invalid",
-                f"风险模型文件格式不正确：{exc}",
-                f"The risk model file is not valid: {exc}",
-            ) from exc
+            raise _invalid(f"missing or malformed field {exc}") from exc
+        unknown = sorted(set(features) - set(FEATURE_COLUMNS))
+        if not features or unknown or len(set(features)) != len(features):
+            raise _invalid(f"features {unknown or list(features)} are not a list of known, distinct features")
+        if (
+            coefficients.shape != (len(features),)
+            or not np.all(np.isfinite(coefficients))
+            or not math.isfinite(intercept)
+        ):
+            raise _invalid("coefficients must be one finite number per feature, and the intercept finite")
+        if not 0.0 < flag_quantile < 1.0:
+            raise _invalid("flag_quantile must lie strictly between 0 and 1")
+        if not bins or bins[0] < 1 or any(b >= c for b, c in itertools.pairwise(bins)) or min_cell < 1:
+            raise _invalid("bins must be increasing positive bid counts and min_cell positive")
+        return cls(
+            version=version,
+            features=features,
+            coefficients=coefficients,
+            intercept=intercept,
+            flag_quantile=flag_quantile,
+            bins=bins,
+            min_cell=min_cell,
+            document=doc,
+        )
 
     @classmethod
     def load(cls, path: Path | None = None) -> CollusionModel:
@@ -182,25 +221,29 @@ class CollusionModel:
             else:
                 text = path.read_text(encoding="utf-8")
             doc = json.loads(text)
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DomainError(
                 "risk_model_unreadable",
                 f"无法读取风险模型文件：{exc}",
                 f"The risk model file cannot be read: {exc}",
             ) from exc
         if not isinstance(doc, dict):
-            raise DomainError("risk_model_invalid", "风险模型文件格式不正确", "The risk model file is not valid")
+            raise _invalid("the file does not hold a JSON object")
         return cls.from_document(doc)
 
-    def percentiles(self, tenders: pl.DataFrame, reference: pl.DataFrame | None = None) -> FloatArray:
-        ref = tenders if reference is None else reference
-        if ref.height < MIN_MARKET:
+    def _require_market(self, tenders: int) -> None:
+        if tenders < MIN_MARKET:
             raise DomainError(
                 "risk_market_too_small",
-                f"参照市场至少需要{MIN_MARKET}个可计算的招标项目（现有{ref.height}个）；请提供同一市场的历史项目作参照",
-                f"The reference market needs at least {MIN_MARKET} scorable tenders (it has {ref.height}); "
+                f"参照市场至少需要{MIN_MARKET}个可计算的招标项目（现有{tenders}个）；请提供同一市场的历史项目作参照",
+                f"The reference market needs at least {MIN_MARKET} scorable tenders (it has {tenders}); "
                 "pass earlier tenders of the same market as the reference",
             )
+
+    def percentiles(self, tenders: pl.DataFrame, reference: pl.DataFrame | None = None) -> FloatArray:
+        """The model's features of ``tenders`` as percentiles within the reference market (default: themselves)."""
+        ref = tenders if reference is None else reference
+        self._require_market(ref.height)
         if reference is None:
             return own_market_percentiles(tenders, self.features, self.bins, self.min_cell)
         return market_percentiles(
@@ -215,23 +258,59 @@ class CollusionModel:
         z = percentiles @ self.coefficients + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
-    def score_tenders(self, tenders: pl.DataFrame, reference: pl.DataFrame | None = None) -> pl.DataFrame:
-        """Scores of tenders whose features are computed (``compute_features(...).tenders``)."""
+    def score_tenders(
+        self, tenders: pl.DataFrame, reference: pl.DataFrame | None = None, flag_quantile: float | None = None
+    ) -> pl.DataFrame:
+        """Scores of tenders whose features are computed (``compute_features(...).tenders``).
+
+        ``collusion_score``: the calibrated probability (classes weighted equally in training).
+        ``risk_percentile``: the mid-rank of the score among the reference market's scores.
+        ``flagged``: the score is at least the ``flag_quantile`` quantile of those scores (the
+        model's, 0.5 for balanced accuracy; a supervisor who can follow up fewer tenders passes a
+        higher one, 0.9 for the top tenth).
+        """
+        quantile = self.flag_quantile if flag_quantile is None else flag_quantile
+        if isinstance(quantile, bool) or not isinstance(quantile, int | float) or not 0.0 < quantile < 1.0:
+            raise DomainError(
+                "risk_flag_quantile_invalid",
+                "标记分位数须在0与1之间",
+                "The flag quantile must lie strictly between 0 and 1",
+            )
+        missing = sorted({*self.features, "n_bids", TENDER} - set(tenders.columns))
+        if reference is not None:
+            missing += sorted({*self.features, "n_bids"} - set(reference.columns))
+        if missing:
+            raise DomainError(
+                "risk_features_missing",
+                f"评分缺少模型所需的特征列：{', '.join(missing)}（请用 compute_features(bids, model.features) 计算）",
+                f"The scored or reference tenders lack the model's feature column(s): {', '.join(missing)} "
+                "(compute them with compute_features(bids, model.features))",
+            )
         p = self.probabilities(self.percentiles(tenders, reference))
+        ref_scores = p if reference is None else self.probabilities(self.percentiles(reference))
+        ordered = np.sort(ref_scores)
+        cut = float(np.quantile(ordered, quantile))
         return pl.DataFrame(
             {
                 TENDER: tenders[TENDER],
                 "n_bids": tenders["n_bids"],
                 "collusion_score": p,
-                "flagged": p >= self.threshold,
+                "risk_percentile": mid_rank(ordered, p),
+                "flagged": p >= cut,
             }
         )
 
-    def score(self, bids: pl.DataFrame | pl.LazyFrame, reference: pl.DataFrame | None = None) -> Screened:
+    def score(
+        self,
+        bids: pl.DataFrame | pl.LazyFrame,
+        reference: pl.DataFrame | None = None,
+        flag_quantile: float | None = None,
+    ) -> Screened:
         """Score every tender of a market's bids; skipped tenders come back with their reasons.
 
-        ``reference``: features of earlier tenders of the same market (``compute_features``), when
-        the bids scored are too few to be their own reference.
+        ``reference``: features of earlier tenders of the same market (``compute_features(bids,
+        model.features)``), when the bids scored are too few to be their own reference.
         """
-        computed = compute_features(bids)
-        return Screened(tenders=self.score_tenders(computed.tenders, reference), skipped=computed.skipped)
+        computed = compute_features(bids, self.features)
+        scored = self.score_tenders(computed.tenders, reference, flag_quantile)
+        return Screened(tenders=scored, skipped=computed.skipped)

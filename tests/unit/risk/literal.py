@@ -55,6 +55,31 @@ def quantile(x: list[float], p: float) -> float:
     return xs[k] + (h - k) * (xs[k + 1] - xs[k])
 
 
+def g1(xs: list[float]) -> float | None:
+    """Adjusted sample skewness, None for fewer than three values or all equal."""
+    n = len(xs)
+    if n < 3 or max(xs) == min(xs):
+        return None
+    m, s = sum(xs) / n, sample_sd(xs)
+    return n / ((n - 1) * (n - 2)) * sum(((v - m) / s) ** 3 for v in xs)
+
+
+def g2(xs: list[float]) -> float | None:
+    """Sample excess kurtosis, None for fewer than four values or all equal."""
+    n = len(xs)
+    if n < 4 or max(xs) == min(xs):
+        return None
+    m, s = sum(xs) / n, sample_sd(xs)
+    head = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3))
+    return head * sum(((v - m) / s) ** 4 for v in xs) - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+
+
+def significant_digits(x: float) -> int:
+    """Digits of the amount written with ten significant digits, trailing zeros dropped."""
+    mantissa = f"{x:.9e}".split("e")[0].replace(".", "")
+    return len(mantissa.rstrip("0"))
+
+
 def features(bids: list[float]) -> dict[str, float | None]:
     x = sorted(bids)
     n = len(x)
@@ -64,6 +89,7 @@ def features(bids: list[float]) -> dict[str, float | None]:
     gaps = [b - a for a, b in itertools.pairwise(x)]
     losing = x[1:]
     rng = hi - lo
+    digits = [significant_digits(v) for v in x]
     return {
         "log_n": math.log(n),
         "cv_losing": sample_sd(losing) / (sum(losing) / len(losing)),
@@ -78,4 +104,18 @@ def features(bids: list[float]) -> dict[str, float | None]:
         "high_rel": (hi - med) / med,
         "z_lowest": None if rng == 0 else (m - lo) / sample_sd(x),
         "gap_ratio": None if x2 == lo else math.log1p((x3 - x2) / (x2 - lo)),
+        "spd_losing": (hi - x2) / x2,
+        "skew_losing": g1(losing),
+        "kurt_losing": g2(losing),
+        "top_gap_share": None if rng == 0 else (hi - x[-2]) / rng,
+        "min_gap_mean": None if rng == 0 else min(gaps) / (rng / (n - 1)),
+        "gap_cv": None if rng == 0 else sample_sd(gaps) / (rng / (n - 1)),
+        "near_low_05": sum(v <= lo * 1.005 for v in losing) / (n - 1),
+        "near_low_2": sum(v <= lo * 1.02 for v in losing) / (n - 1),
+        "near_med_05": sum(abs(v - med) <= 0.005 * med for v in x) / n,
+        "near_med_2": sum(abs(v - med) <= 0.02 * med for v in x) / n,
+        "close_gaps": sum(g <= 0.002 * med for g in gaps) / (n - 1),
+        "sig_digits": sum(digits) / n,
+        "round2_share": sum(d <= 2 for d in digits) / n,
+        "round3_share": sum(d <= 3 for d in digits) / n,
     }
