@@ -71,15 +71,23 @@ def _noop(_: str) -> None:
     return None
 
 
-def price_indicators(market: Market, model: CollusionModel | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The seven screens and the model's score per process, as flags (low severity), scores and skips."""
+#: The model flags the tenders scoring in the top tenth of their own market (a settable quantile).
+MODEL_FLAG_QUANTILE = 0.9
+
+
+def price_indicators(
+    market: Market, model: CollusionModel | None, flag_quantile: float = MODEL_FLAG_QUANTILE
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The seven screens and the model's score per process, as flags (low severity), scores and
+    skips. The model flags a tender when its score is at least the ``flag_quantile`` quantile of
+    the market's scores."""
     bids = market.bids.filter(pl.col("status").is_in(["valid", "pending"]) | pl.col("status").is_null()).select(
         pl.col("process_id").alias("tender_id"), pl.col("amount")
     )
     # Processes with bids whose price was never read (tenderers only) are not screened; not an error.
     priced = bids.group_by("tender_id").agg(pl.col("amount").is_not_null().any().alias("p")).filter("p")
     bids = bids.join(priced.select("tender_id"), on="tender_id", how="semi")
-    computed = compute_features(bids)
+    computed = compute_features(bids, model.features) if model is not None else compute_features(bids)
     tenders = computed.tenders
     skipped = computed.skipped.select(
         pl.lit("screens").alias("source"),
@@ -94,7 +102,7 @@ def price_indicators(market: Market, model: CollusionModel | None) -> tuple[pl.D
     parts = [_screen_flags(flag(tenders))] if tenders.height else []
     if model is not None and tenders.height:
         try:
-            scored = model.score_tenders(tenders)
+            scored = model.score_tenders(tenders, flag_quantile=flag_quantile)
         except DomainError as exc:
             skipped = pl.concat(
                 [skipped, skips("model", "market", exc.code, exc.message_zh, exc.message_en, [market.source])],
@@ -104,7 +112,7 @@ def price_indicators(market: Market, model: CollusionModel | None) -> tuple[pl.D
             scores = scores.with_columns(scored["collusion_score"], scored["flagged"].alias("model_flagged"))
             hits = scored.filter("flagged")
             if hits.height:
-                parts.append(_model_flags(hits, model))
+                parts.append(_model_flags(hits, model, flag_quantile))
     return concat_flags(parts), scores, skipped
 
 
@@ -131,7 +139,7 @@ def _screen_flags(screen: pl.DataFrame) -> pl.DataFrame:
     return with_flag_ids(out.with_columns(pl.lit("").alias("flag_id")))
 
 
-def _model_flags(hits: pl.DataFrame, model: CollusionModel) -> pl.DataFrame:
+def _model_flags(hits: pl.DataFrame, model: CollusionModel, flag_quantile: float) -> pl.DataFrame:
     out = hits.select(
         pl.lit("MODEL-COLLUSION").alias("indicator"),
         pl.lit(str(Severity.LOW)).alias("severity"),
@@ -140,9 +148,10 @@ def _model_flags(hits: pl.DataFrame, model: CollusionModel) -> pl.DataFrame:
         pl.col("tender_id").cast(pl.String),
         pl.lit(None, dtype=pl.String).alias("section_id"),
         pl.col("collusion_score").alias("value"),
-        pl.lit(model.threshold).alias("threshold"),
+        pl.lit(flag_quantile).alias("threshold"),
         pl.struct(
             pl.col("collusion_score").round(4).alias("score"),
+            pl.col("risk_percentile").round(4).alias("percentile_in_market"),
             pl.lit(model.version).alias("model_version"),
             "n_bids",
         )
