@@ -40,7 +40,7 @@ from sunbid.api.schemas_evaluation import (
 from sunbid.evaluation import award, declare, sitting
 from sunbid.evaluation.common import load, member
 from sunbid.evaluation.report_document import report_document
-from sunbid.kernel.errors import DomainError
+from sunbid.kernel.errors import DomainError, NotFound
 
 router = APIRouter(tags=["evaluation"])
 
@@ -210,7 +210,7 @@ def report_pdf(evaluation_id: str, ctx: Ctx, uow: Uow) -> Response:
     view = sitting.view(uow, ctx, evaluation_id)
     report = view.get("report")
     if not report:
-        raise DomainError("report_missing", "评标报告尚未生成或无权查看", "There is no report you may read")
+        raise NotFound("report_not_found", "评标报告尚未生成或无权查看", "There is no report you may read")
     pdf = render_pdf(report_document(report["body"], report["digest"], report["signatures"]))
     return Response(
         pdf,
