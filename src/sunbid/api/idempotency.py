@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,13 @@ from sunbid.kernel.errors import Conflict, DomainError
 from sunbid.storage.tables import idempotency_keys as keys
 
 IN_PROGRESS = 0
+
+
+def created(
+    p: Platform, ctx: Context, idem: IdempotencyKey, request: Request, create: Callable[[], Any]
+) -> JSONResponse:
+    """A POST that creates something: 201, replayed for a retry with the same key."""
+    return run(p, ctx, idem, request.method, request.url.path, 201, create)
 
 
 def run(

@@ -58,7 +58,7 @@ def create_token(body: TokenIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, i
         return NewTokenOut.model_validate({**TokenOut.model_validate(record).model_dump(), "token": token})
 
     authorize(ctx.actor, Action.TOKEN_MANAGE)
-    return idempotency.run(p, ctx, idem, "POST", request.url.path, 201, create)
+    return idempotency.created(p, ctx, idem, request, create)
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -218,13 +218,11 @@ def object_at_opening(
     tender_id: str, body: OpeningObjectionIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """A bidder's objection during the opening (条例 第四十四条)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: OpeningObjectionOut.model_validate(opening.raise_objection(uow, ctx, tender_id, body.text)),
     )
 
@@ -266,13 +264,11 @@ def record_transfer(
 ) -> object:
     """The settlement bank's notice of a deposit paid by transfer (the bank interface's token)."""
     cmd = bids.TransferIn(**body.model_dump())
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: DepositOut.model_validate(bids.record_transfer(uow, ctx, tender_id, section_id, cmd)),
     )
 
@@ -284,13 +280,11 @@ def submit_guarantee(
     tender_id: str, section_id: str, body: GuaranteeIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """An electronic guarantee (电子保函) signed by its issuer, instead of a cash deposit."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: DepositOut.model_validate(
             bids.submit_guarantee(uow, ctx, tender_id, section_id, body.document, body.signature, p.signature_check())
         ),

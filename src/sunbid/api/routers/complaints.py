@@ -29,13 +29,11 @@ router = APIRouter(tags=["supervision"])
 def file_complaint(body: ComplaintIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """A bidder's complaint (投诉书): within 10 days of knowing; about the documents, the opening
     or the result, only after an objection on the same matter (条例 第六十条)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: ComplaintOut.model_validate(
             complaints.file_complaint(
                 uow,
@@ -55,13 +53,11 @@ def file_complaint(body: ComplaintIn, request: Request, ctx: Ctx, uow: Uow, p: P
 @router.post("/complaints/entered", response_model=ComplaintOut, status_code=201)
 def enter_complaint(body: EnteredComplaintIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """A complaint received by letter, visit, phone or e-mail, entered by the department's staff."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: ComplaintOut.model_validate(
             complaints.enter_complaint(
                 uow,

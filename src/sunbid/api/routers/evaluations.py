@@ -68,7 +68,7 @@ def start(tender_id: str, body: StartIn, request: Request, ctx: Ctx, uow: Uow, p
         evaluation = sitting.start(uow, ctx, tender_id, body.section_id)
         return sitting.view(p.uow(), ctx, evaluation.id)
 
-    return idempotency.run(p, ctx, idem, "POST", request.url.path, 201, run)
+    return idempotency.created(p, ctx, idem, request, run)
 
 
 @router.get("/evaluations/{evaluation_id}")
@@ -107,13 +107,11 @@ def lock_technical(evaluation_id: str, ctx: Ctx, uow: Uow, p: Plat) -> dict[str,
 def propose(evaluation_id: str, body: MotionIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Put a question to the committee (reject a bid with its ground, accept an explanation,
     adjust a price, reject all bids, order tied bids); the proposer's vote counts for it."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: MotionOut.model_validate(
             sitting.propose(
                 uow,
@@ -139,13 +137,11 @@ def request_explanation(
     evaluation_id: str, body: ExplanationRequestIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """The committee asks a bidder to clarify in writing (条例 第五十二条)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: ExplanationOut.model_validate(
             sitting.request_explanation(uow, ctx, evaluation_id, bid=body.bid, question=body.question)
         ),
@@ -239,13 +235,11 @@ def object_to_result(
     evaluation_id: str, body: PublicityObjectionIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """异议 against the evaluation result during the publicity; the award waits for the answer."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: PublicityObjectionOut.model_validate(award.raise_objection(uow, ctx, evaluation_id, body.text)),
     )
 
@@ -307,13 +301,11 @@ def record_performance(
     evaluation_id: str, body: PerformanceIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """Milestones, changes, payments and the completion of the contract (M14)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: PerformanceOut.model_validate(
             award.record_performance(
                 uow,

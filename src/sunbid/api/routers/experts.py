@@ -175,13 +175,11 @@ def register_expert(body: NewExpertIn, request: Request, ctx: Ctx, uow: Uow, p: 
     """入库: register an expert who meets the entry conditions (8 years, a senior title, the age
     limit; 法 第三十七条 and the rule table). Supervisors manage the pool; administrators may too."""
     fields, jobs = _fields(body)
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: expert_out(experts.register_expert(uow, ctx, fields, jobs, body.user_id)),
     )
 
@@ -234,13 +232,11 @@ def my_seats(ctx: Ctx, uow: Uow) -> list[SeatOut]:
 def declare(body: DeclarationIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """An expert declares a close relative at, or an economic interest in, an organisation, or
     earlier work on a plan or tender (评标规定 第十二条)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: DeclarationOut.model_validate(
             experts.declare(uow, ctx, experts.DeclarationFields(**body.model_dump()))
         ),
@@ -292,13 +288,11 @@ def record_sanction(
     expert_id: str, body: SanctionIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """A sanction for misconduct in tendering: the expert is no longer drawn (评标规定 第十二条（四））."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: SanctionOut.model_validate(
             experts.record_sanction(uow, ctx, expert_id, experts.SanctionFields(**body.model_dump()))
         ),
@@ -331,13 +325,11 @@ def request_committee(
         await_contribution=body.await_contribution,
         supervising_department_credit_code=body.supervising_department_credit_code,
     )
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: draw_out(ctx, experts.request_committee(uow, ctx, tender_id, section_id, fields)),
     )
 
@@ -418,7 +410,7 @@ def request_extension(
             evaluation_due=committee.evaluation_due,
         )
 
-    return idempotency.run(p, ctx, idem, "POST", request.url.path, 201, create)
+    return idempotency.created(p, ctx, idem, request, create)
 
 
 @router.post("/committees/{committee_id}/members/{member_id}/replace", response_model=ReplacementOut)
@@ -460,13 +452,11 @@ def rate(
     committee_id: str, member_id: str, body: RatingIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """一标一评: the tenderer (or its agency) and the supervisor rate each expert after the evaluation."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: RatingOut.model_validate(
             experts.rate_expert(uow, ctx, committee_id, member_id, body.score, body.comment)
         ),
@@ -477,13 +467,11 @@ def rate(
 @router.post("/venues", response_model=VenueOut, status_code=201)
 def register_venue(body: VenueIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """An evaluation room of the trading centre."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: VenueOut.model_validate(experts.register_venue(uow, ctx, experts.VenueFields(**body.model_dump()))),
     )
 

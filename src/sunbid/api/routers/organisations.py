@@ -45,7 +45,7 @@ def register(body: RegistrationIn, request: Request, ctx: Ctx, uow: Uow, p: Plat
         )
         return RegistrationOut(organisation=OrganisationOut.model_validate(org), user=UserOut.model_validate(user))
 
-    return idempotency.run(p, ctx, idem, "POST", request.url.path, 201, create)
+    return idempotency.created(p, ctx, idem, request, create)
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=201)
@@ -53,7 +53,7 @@ def create_organisation(body: OrganisationIn, request: Request, ctx: Ctx, uow: U
     def create() -> OrganisationOut:
         return OrganisationOut.model_validate(identity.create_organisation(uow, ctx, _org(body)))
 
-    return idempotency.run(p, ctx, idem, "POST", request.url.path, 201, create)
+    return idempotency.created(p, ctx, idem, request, create)
 
 
 @router.get("/organisations", response_model=PageOut[OrganisationOut])
@@ -79,7 +79,7 @@ def create_user(body: UserIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, ide
             )
         )
 
-    return idempotency.run(p, ctx, idem, "POST", request.url.path, 201, create)
+    return idempotency.created(p, ctx, idem, request, create)
 
 
 @router.get("/users", response_model=PageOut[UserOut])
@@ -107,13 +107,11 @@ def set_credit_grade(org_id: str, body: CreditGradeIn, ctx: Ctx, uow: Uow) -> Or
 def add_relation(org_id: str, body: RelationIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Record that this organisation controls or manages another (条例 第三十四条: such units may
     not bid in the same section)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: RelationOut.model_validate(
             identity.add_relation(uow, ctx, org_id, body.child_org_id, body.kind, body.source)
         ),

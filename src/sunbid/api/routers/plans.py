@@ -24,13 +24,11 @@ def _fields(body: PlanIn) -> tendering.PlanFields:
 @router.post("", response_model=PlanOut, status_code=201)
 def create_plan(body: PlanIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Draft a tender plan with its seven required fields."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: PlanOut.model_validate(tendering.create_plan(uow, ctx, _fields(body))),
     )
 
@@ -62,13 +60,11 @@ def publish_plan(plan_id: str, ctx: Ctx, uow: Uow) -> PlanOut:
 @router.post("/{plan_id}/amendments", response_model=PlanOut, status_code=201)
 def amend_plan(plan_id: str, body: AmendmentIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Amend a published plan; every amendment is kept with its reason."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: PlanOut.model_validate(tendering.amend_plan(uow, ctx, plan_id, _fields(body), body.reason)),
     )
 

@@ -55,13 +55,11 @@ def _out(ctx: Context, tender: Tender) -> TenderOut:
 @router.post("", response_model=TenderOut, status_code=201)
 def create_tender(body: NewTenderIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Draft a tender, its announcement and its sections (标段) under a plan."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: _out(ctx, tendering.create_tender(uow, ctx, body.plan_id, _fields(body))),
     )
 
@@ -174,13 +172,11 @@ def download_document(tender_id: str, document_id: str, ctx: Ctx, uow: Uow, p: P
 @router.post("/{tender_id}/clarifications", response_model=ClarificationOut, status_code=201)
 def clarify(tender_id: str, body: ClarificationIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """A clarification or modification (澄清或者修改); may move the bid deadline (法 第二十三条)."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: ClarificationOut.model_validate(
             tendering.clarify(
                 uow,
@@ -205,13 +201,11 @@ def raise_objection(
     tender_id: str, body: ObjectionIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem
 ) -> object:
     """An objection (异议) to the tender documents (条例 第二十二条); the tender pauses until answered."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: ObjectionOut.model_validate(tendering.raise_objection(uow, ctx, tender_id, body.text)),
     )
 
