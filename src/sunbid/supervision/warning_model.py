@@ -145,6 +145,7 @@ class HistoryEntry:
 
     id: str
     warning_id: str
+    number: int  # 1, 2, … in the order the steps were taken
     at: datetime
     actor_id: str | None
     action: str  # a WarningAction, or "raise"
