@@ -228,7 +228,9 @@ def test_oversight_reads_a_tenders_flags_with_their_warnings_and_nobody_else_doe
 def test_warnings_are_listed_with_filters(world: World, bidding: Bidding, platform: Platform) -> None:
     ring = ring_tender(bidding)
     platform.run_due(system(bidding))
-    page = warnings.list_warnings(platform.uow(), world.ctx("auditor"), WarningFilter(indicator="SIG-DEPOSIT"), None, 10)
+    page = warnings.list_warnings(
+        platform.uow(), world.ctx("auditor"), WarningFilter(indicator="SIG-DEPOSIT"), None, 10
+    )
     assert [w.indicator for w in page.items] == ["SIG-DEPOSIT"]
     assert warnings.list_warnings(
         platform.uow(), world.ctx("auditor"), WarningFilter(tender_id=ring.tender_id, status=WarningStatus.CLOSED),

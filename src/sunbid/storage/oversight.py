@@ -158,6 +158,14 @@ class CreditRepository:
         self.session.add(grade)
 
     def add_assessment(self, assessment: CreditAssessment) -> None:
+        """Appended to the subject's history, numbered after its last entry."""
+        c = t.credit_assessments.c
+        last = self.session.scalar(
+            sa.select(sa.func.max(c.number)).where(
+                c.subject_type == assessment.subject_type.value, c.subject_id == assessment.subject_id
+            )
+        )
+        assessment.number = int(last or 0) + 1
         self.session.add(assessment)
 
     def history(self, subject_type: SubjectType, subject_id: str) -> list[CreditAssessment]:
@@ -165,7 +173,7 @@ class CreditRepository:
         stmt = (
             sa.select(CreditAssessment)
             .where(c.subject_type == subject_type.value, c.subject_id == subject_id)
-            .order_by(c.at, c.id)
+            .order_by(c.number)
         )
         return list(self.session.scalars(stmt))
 

@@ -1007,6 +1007,8 @@ credit_assessments = sa.Table(
     sa.Column("reasons", sa.JSON, nullable=False),
     sa.Column("actor_id", ID, nullable=True),
     sa.Column("note", sa.Text, nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.UniqueConstraint("subject_type", "subject_id", "number", name="uq_credit_assessments_subject_number"),
 )
 
 credit_penalties = sa.Table(

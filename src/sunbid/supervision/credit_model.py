@@ -299,6 +299,7 @@ class CreditAssessment:
     reasons: list[dict[str, Any]]
     actor_id: str | None
     note: str = ""
+    number: int = 0  # 1, 2, … in the subject's history (set when it is stored)
 
 
 @dataclass

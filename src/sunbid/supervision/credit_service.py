@@ -63,11 +63,6 @@ def _since(ctx: Context, now: datetime) -> datetime:
     return now - timedelta(days=days)
 
 
-def _manage(ctx: Context) -> None:
-    if ctx.actor.user_id != "system":  # the scheduler's pass
-        authorize(ctx.actor, Action.CREDIT_MANAGE)
-
-
 def _subject_type(value: str) -> SubjectType:
     try:
         return SubjectType(value)
@@ -102,7 +97,7 @@ def _apply(
 ) -> CreditGrade:
     """Write a computed assessment: the grade row, the history, the ledger, the grade in force."""
     previous_computed = current.computed_grade if current is not None else None
-    previous_force = current.in_force(now) if current is not None else None
+    previous_force = current.grade if current is not None else None  # as last written
     if current is None:
         current = CreditGrade(
             subject_type=subject_type,
@@ -197,8 +192,10 @@ def _lapse(uow: OversightUnitOfWork, ctx: Context, current: CreditGrade, now: da
 
 def recompute(uow: OversightUnitOfWork, ctx: Context, *, scheduled: bool = False) -> Recomputation | None:
     """Grade every organisation and expert from its records. ``scheduled``: only once a China day
-    (None when today's recomputation is done)."""
-    _manage(ctx)
+    (None when today's recomputation is done); the scheduler's pass (:func:`run_due`) is the platform's own
+    and asks no permission, whoever started the pass."""
+    if not scheduled:
+        authorize(ctx.actor, Action.CREDIT_MANAGE)
     now = ctx.clock.now()
     today = china_date(now)
     with uow:
@@ -294,7 +291,7 @@ def override(
     with uow:
         _exists(uow, kind, subject_id)
         current = _regrade(uow, ctx, kind, subject_id)
-        previous = current.in_force(now)
+        previous = current.grade
         new = Grade(grade_value) if grade_value is not None else None
         if new is None and current.override_grade is None:
             raise DomainError("no_override", "该对象没有人工调整的信用等级", "This subject's grade is not overridden")

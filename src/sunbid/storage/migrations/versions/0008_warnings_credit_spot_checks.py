@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("actor_id", sa.String(length=40), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_assessments")),
+        sa.UniqueConstraint("subject_type", "subject_id", "number", name="uq_credit_assessments_subject_number"),
     )
     with op.batch_alter_table("credit_assessments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_credit_assessments_subject_id"), ["subject_id"], unique=False)
@@ -317,6 +319,81 @@ def upgrade() -> None:
 
     with op.batch_alter_table("experts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("credit_grade", sa.String(length=2), nullable=True))
+
+    _keep_grades_set_by_hand()
+
+
+#: The reason recorded for a grade a supervisor set before grades were computed.
+KEPT = (
+    "在计算信用等级之前由行政监督部门设定（迁移 0008 保留为人工调整） / set by a supervisor before grades were computed"
+)
+
+
+def _keep_grades_set_by_hand() -> None:
+    """Grades supervisors set before this release become overrides, so the first computation does
+    not replace them; the computed grade is filled in by the next recomputation."""
+    from datetime import UTC, datetime
+
+    bind = op.get_bind()
+    orgs = sa.table("organisations", sa.column("id", sa.String), sa.column("credit_grade", sa.String))
+    found = [
+        (row.id, row.credit_grade)
+        for row in bind.execute(sa.select(orgs.c.id, orgs.c.credit_grade).where(orgs.c.credit_grade.is_not(None)))
+        if row.credit_grade in ("A", "B", "C", "D")
+    ]
+    if not found:
+        return
+    now = datetime.now(UTC)
+    when = sunbid.storage.types.UTCDateTime()
+    grades = sa.table(
+        "credit_grades",
+        *(sa.column(c, sa.String) for c in ("subject_type", "subject_id", "grade", "computed_grade", "rules_sha256")),
+        *(sa.column(c, sa.String) for c in ("override_grade", "override_reason", "override_by")),
+        sa.column("computed_at", when),
+        sa.column("override_at", when),
+        sa.column("points", sa.Integer),
+        sa.column("good_records", sa.Integer),
+        sa.column("reasons", sa.JSON),
+    )
+    history = sa.table(
+        "credit_assessments",
+        *(sa.column(c, sa.String) for c in ("id", "subject_type", "subject_id", "kind", "grade", "note")),
+        sa.column("at", when),
+        sa.column("reasons", sa.JSON),
+        sa.column("number", sa.Integer),
+    )
+    from sunbid.kernel.ids import new_id
+
+    for org_id, grade in found:
+        bind.execute(
+            sa.insert(grades).values(
+                subject_type="organisation",
+                subject_id=org_id,
+                grade=grade,
+                computed_grade=grade,
+                computed_at=now,
+                points=0,
+                good_records=0,
+                reasons=[],
+                rules_sha256="",
+                override_grade=grade,
+                override_reason=KEPT,
+                override_at=now,
+            )
+        )
+        bind.execute(
+            sa.insert(history).values(
+                id=new_id("cra", now),
+                subject_type="organisation",
+                subject_id=org_id,
+                kind="override",
+                grade=grade,
+                note=KEPT,
+                at=now,
+                reasons=[],
+                number=1,
+            )
+        )
 
 
 def downgrade() -> None:
