@@ -256,7 +256,7 @@ def test_recomputation_writes_its_summary_to_the_ledger(world: World, platform: 
 
     from sunbid.storage import tables as t
 
-    credit.recompute(platform.uow(), system_of(world))
+    credit.run_due(platform.uow(), system_of(world))
     with platform.engine.connect() as conn:
         bodies = [json.loads(b) for (b,) in conn.execute(
             sa.select(t.ledger_entries.c.body).where(t.ledger_entries.c.subject_id == "credit-grades"))]  # fmt: skip

@@ -134,7 +134,7 @@ def test_a_grade_set_by_hand_before_0008_stays_in_force_as_an_override(empty_url
     try:
         ctx = Context(actor=SYSTEM, clock=FixedClock(START + timedelta(days=1)), rules=RuleBook.default())
         uow = SqlUnitOfWork(engine, DirectoryBlobStore(tmp_path / "blobs"))
-        credit_service.recompute(uow, ctx)
+        credit_service.recompute(uow, ctx, scheduled=True)
         with engine.connect() as conn:
             grades = dict(conn.execute(sa.text("SELECT id, credit_grade FROM organisations")).all())
             kept = conn.execute(sa.text("SELECT override_grade, computed_grade FROM credit_grades "
