@@ -36,6 +36,7 @@ from sunbid.storage.blobs import DirectoryBlobStore
 from sunbid.storage.db import make_engine
 from sunbid.storage.ledger import SqlLogStore
 from sunbid.storage.orm import start_mappers
+from sunbid.storage.risk_scope import SqlRiskScanner
 from sunbid.storage.uow import SqlUnitOfWork
 from sunbid.tendering.signing import Signer
 
@@ -169,6 +170,7 @@ class Platform:
     _log_key: LogKey | None = None
     _check: CertificateCheck | None = None
     _identity: PlatformIdentity | None = None
+    _scanner: SqlRiskScanner | None = None
 
     def reload_trust(self) -> None:
         """Read ``SUNBID_TRUST_DIR`` again on the next check (after adding a CA or a CRL)."""
@@ -212,11 +214,19 @@ class Platform:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.blobs, self.settings.ledger_hash)
 
+    def scanner(self) -> SqlRiskScanner:
+        """The risk engine over one tender's market, for warnings and spot checks."""
+        if self._scanner is None:
+            self._scanner = SqlRiskScanner(self.engine, self.blobs, self.rules)
+        return self._scanner
+
     def run_due(self, ctx: Context) -> list[tuple[str, str]]:
         """One scheduler pass over every room's time-driven transitions: tenders and openings,
-        evaluations (publicity ends, explanations expire, late steps flagged) and complaints
-        (working-day deadlines). Each is idempotent."""
+        evaluations (publicity ends, explanations expire, late steps flagged), complaints
+        (working-day deadlines), the risk scans after each concluded opening and decided award
+        (warnings), and the day's credit grades. Each is idempotent."""
         from sunbid.evaluation import award
+        from sunbid.supervision import credit_service, warning_service
         from sunbid.supervision import service as complaints
         from sunbid.tendering import opening_service
 
@@ -224,6 +234,8 @@ class Platform:
             *opening_service.run_due(self.uow(), ctx),
             *award.run_due(self.uow(), ctx),
             *complaints.run_due(self.uow(), ctx),
+            *warning_service.scan_due(self.uow(), ctx, self.scanner()),
+            *credit_service.run_due(self.uow(), ctx),
         ]
 
 

@@ -13,6 +13,7 @@ from sunbid.api.app import create_app
 from sunbid.api.serving import ServerThread
 from sunbid.bootstrap import Platform
 from sunbid.demo.seed import standard_scheme
+from sunbid.kernel.calendar import china_date
 from sunbid.kernel.clock import FixedClock
 from tests.factories import PASSWORD, World, make_world
 from tests.integration.snapshot import snapshot
@@ -172,10 +173,17 @@ def test_plan_to_announcement_to_clarification_and_objection(
     bidder.refused("POST", f"/tenders/{tid}/objections", "objection_too_late", json={"text": "太晚了"})
 
     # At the deadline, the scheduler closes bidding and opens the tender, once: with no bids
-    # the section fails and the tender is to be tendered again (法 第二十八条).
+    # the section fails and the tender is to be tendered again (法 第二十八条). The day's credit
+    # grades are computed in the same pass (once a day). A failed opening is never concluded, so
+    # there is no risk scan.
     clock.set(new_deadline)
     admin = Client(http, platform, "admin")
-    assert admin.ok("POST", "/admin/scheduler/run")["applied"] == [["close_bidding", tid], ["open_bids", tid]]
+    today = china_date(clock.now()).isoformat()
+    assert admin.ok("POST", "/admin/scheduler/run")["applied"] == [
+        ["close_bidding", tid],
+        ["open_bids", tid],
+        ["recompute_credit_grades", today],
+    ]
     assert admin.ok("POST", "/admin/scheduler/run")["applied"] == []
     assert http.get(f"/tenders/{tid}").json()["status"] == "failed"
     names = [e["name"] for e in http.get("/events", params={"subject_id": tid}).json()["items"]]

@@ -20,6 +20,7 @@ from tests.factories import PASSWORD, World, credit_code, make_world
 from tests.integration import matrix_bids as mb
 from tests.integration import matrix_evaluations as mev
 from tests.integration import matrix_experts as me
+from tests.integration import matrix_supervision as ms
 
 ROLES = ("public", "admin", "tenderer", "agency", "bidder", "expert", "supervisor", "auditor", "other_tenderer")
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -155,6 +156,8 @@ MANAGERS = {"tenderer": 200, "agency": 200}
 #: Who follows an evaluation: its managers, the committee (the world's expert sits on it) and oversight.
 FOLLOWERS = {"tenderer": 200, "agency": 200, "expert": 200, "supervisor": 200, "auditor": 200}
 OVERSEERS = ("tenderer", "agency", "supervisor", "auditor")
+OVERSIGHT = {"supervisor": 200, "auditor": 200}
+SUPERVISOR = {"supervisor": 200}
 
 CASES: list[Case] = [
     Case("GET", "/api/v1/health", EVERYONE),
@@ -870,6 +873,116 @@ CASES: list[Case] = [
         body=mev.performance_record_body,
     ),
     Case("GET", "/api/v1/organisations/{org_id}/performances", LOGGED_IN, setup=mb.org),
+    # ------------------------------------------------------------------ risk indicators and warnings (M16-M18)
+    Case("GET", "/api/v1/risk/indicators", EVERYONE),
+    Case("GET", "/api/v1/tenders/{tender_id}/risk", only(OVERSIGHT), setup=me.once(ms.announced)),
+    Case("GET", "/api/v1/warnings", only(OVERSIGHT), setup=me.once(ms.warned)),
+    Case("GET", "/api/v1/warnings/{warning_id}", only(OVERSIGHT), setup=me.once(ms.warned)),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/assignment",
+        only(SUPERVISOR),
+        setup=me.once(ms.warned),
+        body=ms.assign_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/acknowledgement",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.assigned),
+        body=lambda _w, _r: {"note": "已签收"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/investigation",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.acknowledged),
+        body=lambda _w, _r: {"notes": "调阅招标文件"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/dismissal",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.investigating),
+        body=lambda _w, _r: {"reason": "该条款为国家强制性规定"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/referrals",
+        only({"supervisor": 201}),
+        setup=me.fresh_for(("supervisor",), ms.investigating),
+        body=ms.referral_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/referrals/{referral_id}/feedback",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.referred),
+        body=ms.feedback_body,
+    ),
+    Case(
+        "POST",
+        "/api/v1/warnings/{warning_id}/closure",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.investigating),
+        body=lambda _w, _r: {"outcome": "confirmed", "reason": "已责令改正"},
+    ),
+    # ------------------------------------------------------------------ credit grades and penalties
+    Case("GET", "/api/v1/credit-grades", only(OVERSIGHT), setup=me.once(ms.graded)),
+    Case("POST", "/api/v1/credit-grades/recompute", only(SUPERVISOR)),
+    Case(
+        "GET",
+        "/api/v1/credit-grades/{subject_type}/{subject_id}",
+        only({**OVERSIGHT, "bidder": 200}),
+        setup=me.once(ms.graded),
+    ),
+    Case(
+        "POST",
+        "/api/v1/credit-grades/{subject_type}/{subject_id}/override",
+        only(SUPERVISOR),
+        setup=me.once(ms.graded),
+        body=lambda _w, _r: {"grade": "A", "reason": "省级信用评价结果"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/organisations/{org_id}/penalties",
+        only({"supervisor": 201}),
+        setup=mb.org,
+        body=ms.penalty_body,
+    ),
+    Case("GET", "/api/v1/organisations/{org_id}/penalties", EVERYONE, setup=me.once(ms.penalised)),
+    Case(
+        "POST",
+        "/api/v1/penalties/{penalty_id}/revocation",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.penalised),
+        body=lambda _w, _r: {"reason": "行政复议撤销"},
+    ),
+    # ------------------------------------------------------------------ spot checks (seed task 57)
+    Case(
+        "POST",
+        "/api/v1/spot-checks",
+        only({"supervisor": 201}),
+        setup=me.once(ms.announced),
+        body=lambda _w, _r: {"size": 1},
+    ),
+    Case("GET", "/api/v1/spot-checks", only(OVERSIGHT), setup=me.once(ms.committed)),
+    Case("GET", "/api/v1/spot-checks/{spot_check_id}", only(OVERSIGHT), setup=me.once(ms.committed)),
+    Case(
+        "POST",
+        "/api/v1/spot-checks/{spot_check_id}/draw",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.committed),
+        body=lambda _w, _r: {"contribution": "ab" * 16},
+    ),
+    Case("GET", "/api/v1/spot-checks/{spot_check_id}/record", only(OVERSIGHT), setup=me.once(ms.drawn)),
+    Case(
+        "POST",
+        "/api/v1/spot-checks/{spot_check_id}/reviews/{tender_id}",
+        only(SUPERVISOR),
+        setup=me.fresh_for(("supervisor",), ms.drawn),
+        body=lambda _w, _r: {"outcome": "compliant", "findings": "未发现排斥限制条款"},
+    ),
 ]
 
 

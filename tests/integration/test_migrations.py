@@ -108,3 +108,38 @@ def test_an_event_table_from_the_first_release_becomes_a_log_that_verifies(empty
             conn.execute(sa.text("UPDATE ledger_entries SET nodes = NULL"))
     finally:
         engine.dispose()
+
+
+def test_a_grade_set_by_hand_before_0008_stays_in_force_as_an_override(empty_url: str, tmp_path: Path) -> None:
+    from sunbid.kernel.clock import FixedClock
+    from sunbid.kernel.context import SYSTEM, Context
+    from sunbid.kernel.rules import RuleBook
+    from sunbid.storage.blobs import DirectoryBlobStore
+    from sunbid.storage.uow import SqlUnitOfWork
+    from sunbid.supervision import credit_service
+
+    migrate.upgrade(empty_url, "0007")
+    engine = make_engine(empty_url)
+    orgs = sa.table("organisations", *(sa.column(c) for c in ("id", "name", "credit_code", "address",
+                                                                "legal_representative", "credit_grade")),
+                    sa.column("created_at"))  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.insert(orgs), [
+            {"id": "org_01KJP0Y9M04WZH5W4GPWH4EE4R", "name": "甲", "credit_code": "91320100MA0000001X", "address": "南京",
+             "legal_representative": "", "credit_grade": "A", "created_at": START.replace(tzinfo=None)},
+            {"id": "org_01KJP0Y9M04WZH5W4GPWH4EE4S", "name": "乙", "credit_code": "91320100MA0000002X", "address": "南京",
+             "legal_representative": "", "credit_grade": None, "created_at": START.replace(tzinfo=None)},
+        ])  # fmt: skip
+    migrate.upgrade(empty_url)
+    try:
+        ctx = Context(actor=SYSTEM, clock=FixedClock(START + timedelta(days=1)), rules=RuleBook.default())
+        uow = SqlUnitOfWork(engine, DirectoryBlobStore(tmp_path / "blobs"))
+        credit_service.recompute(uow, ctx, scheduled=True)
+        with engine.connect() as conn:
+            grades = dict(conn.execute(sa.text("SELECT id, credit_grade FROM organisations")).all())
+            kept = conn.execute(sa.text("SELECT override_grade, computed_grade FROM credit_grades "
+                                        "WHERE subject_id = 'org_01KJP0Y9M04WZH5W4GPWH4EE4R'")).one()  # fmt: skip
+        assert grades == {"org_01KJP0Y9M04WZH5W4GPWH4EE4R": "A", "org_01KJP0Y9M04WZH5W4GPWH4EE4S": "B"}
+        assert tuple(kept) == ("A", "B"), "the hand-set grade is an override over the computed one"
+    finally:
+        engine.dispose()

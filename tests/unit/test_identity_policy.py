@@ -240,6 +240,21 @@ MATRIX: list[tuple[Action, str, Any, tuple[bool, ...]]] = [
     (A.COMPLAINT_READ,    "our complaint",                           (t("opened", "none"), complaint(MINE)),              (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
     (A.COMPLAINT_READ,    "a complaint about our tender",            (t("opened", "tenderer"), complaint(THIRD)),         (Y,  N,  N,  N,  Y,  Y,  N,  N)),
     (A.COMPLAINT_READ,    "someone else's complaint",                (t("opened", "none"), complaint(THIRD)),             (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    # warnings are investigations: nobody but oversight reads them, only supervisors act
+    (A.WARNING_READ,      "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.WARNING_ACT,       "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.RISK_READ,         "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.RISK_CATALOGUE,    "nothing",                                 None,                                                (Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y)),
+    (A.CREDIT_READ,       "our organisation's grade",                ("organisation", MINE, None),                        (Y,  Y,  Y,  Y,  Y,  Y,  Y,  N)),
+    (A.CREDIT_READ,       "another organisation's grade",            ("organisation", OTHER, None),                       (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.CREDIT_READ,       "our own expert grade",                    ("expert", "exp_mine", ME),                          (N,  N,  N,  Y,  Y,  Y,  N,  N)),
+    (A.CREDIT_READ,       "another expert's grade",                  ("expert", "exp_else", "usr_else"),                  (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.CREDIT_LIST,       "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
+    (A.CREDIT_MANAGE,     "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.PENALTY_RECORD,    "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.PENALTY_READ,      "nothing",                                 None,                                                (Y,  Y,  Y,  Y,  Y,  Y,  Y,  Y)),
+    (A.SPOT_CHECK_MANAGE, "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  N,  N,  N)),
+    (A.SPOT_CHECK_READ,   "nothing",                                 None,                                                (N,  N,  N,  N,  Y,  Y,  N,  N)),
 ]
 # fmt: on
 

@@ -12,12 +12,15 @@ from sunbid.api.routers import (
     auth,
     bids,
     complaints,
+    credit,
     evaluations,
     experts,
     feed,
     ledger,
     organisations,
     plans,
+    risk_warnings,
+    spot_checks,
     tenders,
 )
 from sunbid.api.schemas import Problem
@@ -55,7 +58,22 @@ def create_app(platform: Platform | None = None) -> FastAPI:
             (422, "Invalid request"),
         )
     }
-    for module in (auth, organisations, plans, tenders, bids, experts, evaluations, complaints, feed, ledger, admin):
+    for module in (
+        auth,
+        organisations,
+        plans,
+        tenders,
+        bids,
+        experts,
+        evaluations,
+        complaints,
+        risk_warnings,
+        credit,
+        spot_checks,
+        feed,
+        ledger,
+        admin,
+    ):
         app.include_router(module.router, prefix=API_PREFIX, responses=error_responses)  # type: ignore[arg-type]
 
     @app.get(f"{API_PREFIX}/health", tags=["admin"])

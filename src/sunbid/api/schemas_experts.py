@@ -143,6 +143,7 @@ class ExpertOut(Out):
     status: ExpertStatus
     status_reason: str | None
     created_at: datetime
+    credit_grade: str | None = Field(default=None, description="信用等级 A-D in force (GET /credit-grades/expert/{id})")
     employments: list[EmploymentOut]
     declarations: list[DeclarationOut]
     sanctions: list[SanctionOut]

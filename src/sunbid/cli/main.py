@@ -14,6 +14,7 @@ from sunbid.cli.ca import ca_app
 from sunbid.cli.experts import experts_app
 from sunbid.cli.ledger import ledger_app
 from sunbid.cli.risk import risk_app
+from sunbid.cli.spot_check import spot_check_app
 from sunbid.config import Settings
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(bid_app, name="bid")
 app.add_typer(custodian_app, name="custodian")
 app.add_typer(experts_app, name="experts")
+app.add_typer(spot_check_app, name="spot-check")
 console = Console()
 
 
@@ -101,8 +103,10 @@ def scheduler(
 ) -> None:
     """Run time-driven transitions: bidding closes and the opening starts at the deadline, the
     decryption windows end, candidate publicity ends, explanations expire, overdue answers,
-    refunds, publications, contracts and complaint decisions are flagged, uploads abandoned for a
-    day are removed, and the tree head is signed. Safe to run twice at once."""
+    refunds, publications, contracts and complaint decisions are flagged, each tender's market is
+    scanned for risk after its opening is concluded and after each award (warnings), the credit
+    grades are recomputed once a day, uploads abandoned for a day are removed, and the tree head
+    is signed. Safe to run twice at once."""
     from sunbid.bootstrap import build
     from sunbid.kernel.context import SYSTEM, Context
 

@@ -219,6 +219,7 @@ class Expert:
     status: ExpertStatus = ExpertStatus.ACTIVE
     status_reason: str | None = None
     status_changed_at: datetime | None = None
+    credit_grade: str | None = None  # 信用等级 A-D, from the supervision room's credit grading (M18)
     specialties: list[Specialty] = field(default_factory=list)
     employments: list[Employment] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)

@@ -79,6 +79,17 @@ class Action(StrEnum):
     COMPLAINT_ENTER = "complaint.enter"
     COMPLAINT_HANDLE = "complaint.handle"
     COMPLAINT_READ = "complaint.read"
+    WARNING_READ = "warning.read"
+    WARNING_ACT = "warning.act"
+    RISK_READ = "risk.read"
+    RISK_CATALOGUE = "risk.catalogue"
+    CREDIT_READ = "credit.read"
+    CREDIT_LIST = "credit.list"
+    CREDIT_MANAGE = "credit.manage"
+    PENALTY_RECORD = "penalty.record"
+    PENALTY_READ = "penalty.read"
+    SPOT_CHECK_MANAGE = "spot_check.manage"
+    SPOT_CHECK_READ = "spot_check.read"
 
 
 def _logged_in(actor: Actor) -> bool:
@@ -329,6 +340,17 @@ def _complaint_read(actor: Actor, res: Any) -> bool:
     )
 
 
+def _credit_read(actor: Actor, res: Any) -> bool:
+    """A credit grade and its reasons: oversight, and the graded organisation's own users or the
+    graded expert itself (so that it knows why, and can object)."""
+    subject_type, subject_id, expert_user_id = res
+    if actor.role in OVERSIGHT:
+        return True
+    if subject_type == "organisation":
+        return actor.org_id is not None and actor.org_id == subject_id
+    return actor.role is Role.EXPERT and expert_user_id is not None and actor.user_id == expert_user_id
+
+
 _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.ORG_CREATE: _role(Role.ADMINISTRATOR),
     Action.ORG_LIST: _role(Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR),
@@ -390,11 +412,32 @@ _RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.COMPLAINT_ENTER: _role(Role.SUPERVISOR),
     Action.COMPLAINT_HANDLE: _role(Role.SUPERVISOR),
     Action.COMPLAINT_READ: _complaint_read,
+    # Warnings are investigations: oversight reads them, supervisors work them, nobody else
+    # (the tender's managers and the bidders) learns of them.
+    Action.WARNING_READ: _oversees,
+    Action.WARNING_ACT: _role(Role.SUPERVISOR),
+    Action.RISK_READ: _oversees,
+    Action.RISK_CATALOGUE: lambda _actor, _res: True,
+    Action.CREDIT_READ: _credit_read,
+    Action.CREDIT_LIST: _oversees,
+    Action.CREDIT_MANAGE: _role(Role.SUPERVISOR),
+    Action.PENALTY_RECORD: _role(Role.SUPERVISOR),
+    Action.PENALTY_READ: lambda _actor, _res: True,  # 双公示: penalties are published
+    Action.SPOT_CHECK_MANAGE: _role(Role.SUPERVISOR),
+    Action.SPOT_CHECK_READ: _oversees,
 }
 
 #: Actions the public may attempt without logging in (reads of public objects).
 _PUBLIC_ACTIONS = frozenset(
-    {Action.PLAN_READ, Action.TENDER_READ, Action.OPENING_READ, Action.DRAW_RECORD_READ, Action.PUBLICITY_READ}
+    {
+        Action.PLAN_READ,
+        Action.TENDER_READ,
+        Action.OPENING_READ,
+        Action.DRAW_RECORD_READ,
+        Action.PUBLICITY_READ,
+        Action.RISK_CATALOGUE,
+        Action.PENALTY_READ,
+    }
 )
 
 

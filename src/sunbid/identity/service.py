@@ -267,43 +267,6 @@ def list_users(uow: IdentityUnitOfWork, ctx: Context, after: str | None, limit: 
 
 
 # ---------------------------------------------------------------------------- the registry
-CREDIT_GRADES = ("A", "B", "C", "D")
-
-
-def set_credit_grade(
-    uow: IdentityUnitOfWork, ctx: Context, org_id: str, grade: str | None, reason: str
-) -> Organisation:
-    """A supervisor sets an organisation's credit grade (信用等级) from its credit records."""
-    authorize(ctx.actor, Action.CREDIT_GRADE_SET)
-    if grade is not None and grade not in CREDIT_GRADES:
-        raise DomainError(
-            "credit_grade_invalid",
-            f"信用等级须为 {'、'.join(CREDIT_GRADES)} 之一",
-            f"A credit grade is one of {', '.join(CREDIT_GRADES)}",
-        )
-    if not reason.strip():
-        raise DomainError("reason_required", "须说明理由", "A reason is required")
-    with uow:
-        org = uow.organisations.get(org_id, for_update=True)
-        if org is None:
-            raise not_found("organisation", org_id)
-        old, org.credit_grade = org.credit_grade, grade
-        uow.emit(
-            _event(
-                ctx,
-                "CreditGradeSet",
-                "organisation",
-                org.id,
-                public=True,
-                old=old,
-                new=grade,
-                reason=reason.strip(),
-            )
-        )
-        uow.commit()
-    return org
-
-
 def add_relation(
     uow: IdentityUnitOfWork, ctx: Context, parent_org_id: str, child_org_id: str, kind: RelationKind, source: str
 ) -> OrganisationRelation:

@@ -536,6 +536,170 @@ _EVALUATION: tuple[Rule, ...] = (
 )
 
 
+#: The supervision room's numbers: warnings, credit grades (M18) and spot checks. The law sets
+#: none of them (china-rules.md §7: no national grading scheme; 条例 第七十八条 and 1117号（二十）
+#: ask for a credit system and its use in supervision), so each is this platform's reading, with
+#: certainty ``platform`` and ADR 16; a jurisdiction replaces them with its own scheme's values.
+CREDIT = "《招标投标法实施条例》第七十八条；发改法规规〔2022〕1117号（二十）"
+CREDIT_LOCAL = f"{CREDIT}；{NANJING}第6项、第49项（信用分级分类监管）"
+
+
+def _credit_weight(key: str, value: int, zh: str, en: str) -> Rule:
+    return Rule(
+        f"credit_weight_{key}",
+        value,
+        "count",
+        f"信用评价：每条“{zh}”记录的扣分（0 为不计）",
+        f"Credit grading: points each record of '{en}' weighs (0: not counted)",
+        CREDIT_LOCAL,
+        "platform",
+    )
+
+
+_SUPERVISION: tuple[Rule, ...] = (
+    Rule(
+        "warning_scan_market_days",
+        1095,
+        "days",
+        "自动预警扫描时作为同类市场比较的期间：同一类别、投标截止时间不早于本项目截止前该天数的项目",
+        "The market an automatic scan compares a tender with: tenders of its category whose bid deadline is at most "
+        "this many days before its own",
+        f"{REGS}第三十九条、第四十条；发改法规规〔2022〕1117号（十一）",
+        "platform",
+    ),
+    Rule(
+        "credit_c_window_days",
+        730,
+        "days",
+        "信用评价：计入一般失信（C级）扣分的不良记录期间",
+        "Credit grading: the window in which bad records count towards grade C",
+        CREDIT_LOCAL,
+        "platform",
+    ),
+    Rule(
+        "credit_c_points",
+        10,
+        "count",
+        "信用评价：期间内不良记录扣分累计达到该分值的评为C级（一般失信）",
+        "Credit grading: bad records weighing this many points in the window make grade C",
+        CREDIT_LOCAL,
+        "platform",
+    ),
+    Rule(
+        "credit_d_window_days",
+        1095,
+        "days",
+        "信用评价：串通投标、弄虚作假、行贿或列入严重失信名单的处罚自决定之日起评为D级（严重失信）的期间",
+        "Credit grading: how long a collusion, fraud, bribery or serious-dishonesty penalty makes grade D, from its "
+        "decision",
+        f"{LAW}第五十三条、第五十四条；{REGS}第六十七条、第六十八条（“三年内”）；{CREDIT}",
+        "platform",
+    ),
+    Rule(
+        "credit_a_clean_days",
+        1095,
+        "days",
+        "信用评价：评为A级须无任何不良记录的期间",
+        "Credit grading: the period with no bad record at all that grade A needs",
+        CREDIT_LOCAL,
+        "platform",
+    ),
+    Rule(
+        "credit_a_min_good_records",
+        3,
+        "count",
+        "信用评价：评为A级须在该期间内具有的良好记录数（完成的合同、完成的招标、良好的专家评价）",
+        "Credit grading: good records (completed contracts, awarded tenders, good expert ratings) grade A needs in "
+        "that period",
+        CREDIT_LOCAL,
+        "platform",
+    ),
+    _credit_weight(
+        "minor_penalty", 10, "其他行政处罚（警告、罚款等）", "another administrative penalty (warning, fine)"
+    ),
+    _credit_weight("repeated_complaints", 10, "多次无理投诉", "repeated unfounded complaints"),
+    _credit_weight("confirmed_warning", 10, "经查实的预警", "a warning confirmed by investigation"),
+    _credit_weight("late_contract", 5, "逾期签订合同", "a contract signed late"),
+    _credit_weight("overdue_answer", 5, "逾期答复异议", "an objection answered late"),
+    _credit_weight("late_publicity", 5, "逾期公示中标候选人", "candidates published late"),
+    _credit_weight("overdue_refund", 5, "逾期退还投标保证金", "a deposit refunded late"),
+    _credit_weight("expert_deviation", 5, "评分明显偏离", "scores far from the committee's"),
+    _credit_weight("expert_low_rating", 5, "评价较差（一标一评）", "a poor rating after an evaluation"),
+    Rule(
+        "credit_expert_low_rating_max",
+        60,
+        "count",
+        "信用评价：一标一评得分不高于该分值的为较差评价（满分见 expert_rating_max_score）",
+        "Credit grading: a rating of at most this score is poor (out of expert_rating_max_score)",
+        f"《评标专家和评标专家库管理办法》（2024年第26号令）；{CREDIT}",
+        "platform",
+    ),
+    Rule(
+        "credit_expert_good_rating_min",
+        85,
+        "count",
+        "信用评价：一标一评得分不低于该分值的为良好记录",
+        "Credit grading: a rating of at least this score is a good record",
+        f"《评标专家和评标专家库管理办法》（2024年第26号令）；{CREDIT}",
+        "platform",
+    ),
+    Rule(
+        "spotcheck_weight_base",
+        10,
+        "count",
+        "招标文件随机抽查：每个项目的基础权重",
+        "Random spot checks of tender documents: every tender's base weight",
+        f"{NANJING}第57项（加大招标文件随机抽查力度）",
+        "platform",
+    ),
+    Rule(
+        "spotcheck_weight_review_hit",
+        10,
+        "count",
+        "招标文件随机抽查：公平竞争审查每条命中（中、高风险）增加的权重",
+        "Random spot checks: weight added per fair-competition review hit (medium or high)",
+        f"{NANJING}第57项（对异常招标文件进行重点核查）",
+        "platform",
+    ),
+    Rule(
+        "spotcheck_weight_warning",
+        20,
+        "count",
+        "招标文件随机抽查：项目每条未被排除的预警增加的权重",
+        "Random spot checks: weight added per warning on the tender that was not dismissed",
+        f"{NANJING}第57项、第34项（预警）",
+        "platform",
+    ),
+    Rule(
+        "spotcheck_counted_max",
+        5,
+        "count",
+        "招标文件随机抽查：审查命中和预警各自最多计入的条数",
+        "Random spot checks: the most review hits, and the most warnings, that count towards a weight",
+        f"{NANJING}第57项",
+        "platform",
+    ),
+    Rule(
+        "spotcheck_weight_credit_c",
+        10,
+        "count",
+        "招标文件随机抽查：招标人或代理机构信用等级为C时增加的权重（各自计算）",
+        "Random spot checks: weight added when the tenderer, or the agency, is of credit grade C (each)",
+        f"{NANJING}第49项（对发生过违法违规行为的主体增加抽查频次）",
+        "platform",
+    ),
+    Rule(
+        "spotcheck_weight_credit_d",
+        30,
+        "count",
+        "招标文件随机抽查：招标人或代理机构信用等级为D时增加的权重（各自计算）",
+        "Random spot checks: weight added when the tenderer, or the agency, is of credit grade D (each)",
+        f"{NANJING}第49项（对发生过违法违规行为的主体增加抽查频次）",
+        "platform",
+    ),
+)
+
+
 def _override_value(key: str, base: int | Decimal, raw: object) -> int | Decimal:
     """Whole numbers stay whole (days, counts); ratios and amounts are exact decimals."""
     wrong = DomainError(
@@ -581,7 +745,7 @@ class RuleBook:
 
     @classmethod
     def default(cls) -> RuleBook:
-        return cls({r.key: r for r in (*_DEFAULTS, *_EVALUATION)})
+        return cls({r.key: r for r in (*_DEFAULTS, *_EVALUATION, *_SUPERVISION)})
 
     @classmethod
     def from_file(cls, path: Path) -> RuleBook:

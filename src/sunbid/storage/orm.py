@@ -38,7 +38,10 @@ from sunbid.experts.model import (
 from sunbid.identity.model import ApiToken, Organisation, OrganisationRelation, Qualification, Session, User
 from sunbid.identity.model import PerformanceRecord as OrgPerformance
 from sunbid.storage import tables as t
+from sunbid.supervision.credit_model import CreditAssessment, CreditGrade, CreditState, Penalty
 from sunbid.supervision.model import Complaint
+from sunbid.supervision.spot_model import SpotCheck, SpotCheckReview
+from sunbid.supervision.warning_model import EarlyWarning, HistoryEntry, Referral, ScanMark
 from sunbid.tendering.bid_model import Bid, BidSubmission, CustodianShare, Deposit, OpeningObjection, SealedStatement
 from sunbid.tendering.model import (
     Clarification,
@@ -160,6 +163,30 @@ def start_mappers() -> None:
         },
     )
     _map_experts(m)
+    _map_supervision(m)
+
+
+def _map_supervision(m: Any) -> None:
+    def children(cls: type, order: Any) -> Any:
+        return relationship(cls, order_by=order, cascade="all, delete-orphan", lazy="selectin")
+
+    m(HistoryEntry, t.warning_history)
+    m(Referral, t.warning_referrals)
+    m(
+        EarlyWarning,
+        t.warnings,
+        properties={
+            "history": children(HistoryEntry, t.warning_history.c.number),
+            "referrals": children(Referral, [t.warning_referrals.c.referred_at, t.warning_referrals.c.id]),
+        },
+    )
+    m(ScanMark, t.risk_scan_marks)
+    m(CreditGrade, t.credit_grades)
+    m(CreditAssessment, t.credit_assessments)
+    m(Penalty, t.credit_penalties)
+    m(CreditState, t.credit_state)
+    m(SpotCheckReview, t.spot_check_reviews)
+    m(SpotCheck, t.spot_checks, properties={"reviews": children(SpotCheckReview, t.spot_check_reviews.c.position)})
 
 
 def _map_experts(m: Any) -> None:

@@ -11,12 +11,18 @@ Texts are optional and read only when asked:
 * bid texts (``bid_texts``): the text files inside each *opened* bid, decrypted again with the
   content key the opening recorded (电子招标投标办法 第三十条: after the opening the bid is
   readable by the tenderer; sealed bids are never touched, since their key is not known).
+
+**Scope.** ``tenders``, a SELECT of tender ids, limits every table to those tenders (and the
+organisations that bid in them or manage them): the scan of one tender's market after its
+opening or award reads that market, not the whole platform. ``texts_of`` limits the texts read
+(documents and bids) to some of them. **Awards** come from the evaluations' decisions (the
+winning bid of each decided section), and a tender's ``awarded_at`` is its first decision.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import polars as pl
@@ -92,6 +98,21 @@ def _decodable(data: bytes, media_type: str | None, name: str | None) -> str | N
     return text if looks_text or "\x00" not in text else None
 
 
+#: A SELECT of tender ids that limits what a snapshot reads (None: every tender).
+Scope = sa.Select[Any] | None
+
+
+def _within(query: sa.Select[Any], column: sa.ColumnElement[Any], scope: Scope) -> sa.Select[Any]:
+    return query if scope is None else query.where(column.in_(scope))
+
+
+def _texts_for(column: sa.ColumnElement[Any], scope: Scope, texts_of: Collection[str] | None) -> Any:
+    """The condition that limits texts: to ``texts_of`` when given, else to the scope."""
+    if texts_of is not None:
+        return column.in_(sorted(texts_of))
+    return sa.true() if scope is None else column.in_(scope)
+
+
 def build_snapshot(
     engine: Engine,
     blobs: DirectoryBlobStore | None = None,
@@ -100,12 +121,15 @@ def build_snapshot(
     bid_texts: bool = False,
     max_text_bytes: int = MAX_TEXT_BYTES,
     step: Step | None = None,
+    tenders: Scope = None,
+    texts_of: Collection[str] | None = None,
 ) -> Snapshot:
-    """Read the platform's data into the risk engine's snapshot."""
+    """Read the platform's data (or the tenders of ``tenders``) into the risk engine's snapshot."""
     say = step or (lambda _s: None)
+    scope = tenders
     with engine.connect() as conn:
         say("tenders and sections")
-        tenders = _tenders(conn)
+        tender_rows = _tenders(conn, scope)
         sections = _frame(
             (
                 {
@@ -118,15 +142,30 @@ def build_snapshot(
                     "bids_at_deadline": r["bids_at_deadline"],
                     "failed": bool(r["failed"]),
                 }
-                for r in _rows(conn, sa.select(t.sections))
+                for r in _rows(conn, _within(sa.select(t.sections), t.sections.c.tender_id, scope))
             ),
             ["section_id", "tender_id"],
         )
         say("bids and their evidence")
-        bids, evidence, files = _bids(conn)
-        deposits = _deposits(conn)
+        bids, evidence, files = _bids(conn, scope)
+        deposits = _deposits(conn, scope)
         evidence.extend(_deposit_evidence(deposits, bids))
+        awards = _awards(conn, scope, bids)
+        tender_rows = _awarded_at(tender_rows, awards)
         say("organisations")
+        orgs = sa.select(t.organisations)
+        rels = sa.select(t.organisation_relations)
+        if scope is not None:
+            parties = sa.union(
+                sa.select(t.bids.c.bidder_org_id).where(t.bids.c.tender_id.in_(scope)),
+                sa.select(t.tenders.c.tenderer_org_id).where(t.tenders.c.id.in_(scope)),
+                sa.select(t.tenders.c.agency_org_id).where(t.tenders.c.id.in_(scope)),
+            )
+            orgs = orgs.where(t.organisations.c.id.in_(parties))
+            rels = rels.where(
+                t.organisation_relations.c.parent_org_id.in_(parties)
+                | t.organisation_relations.c.child_org_id.in_(parties)
+            )
         organisations = _frame(
             (
                 {
@@ -136,19 +175,19 @@ def build_snapshot(
                     "legal_representative": r["legal_representative"],
                     "address": r["address"],
                 }
-                for r in _rows(conn, sa.select(t.organisations))
+                for r in _rows(conn, orgs)
             ),
             ["org_id"],
         )
         relations = _frame(
             (
                 {"parent_org_id": r["parent_org_id"], "child_org_id": r["child_org_id"], "kind": str(r["kind"])}
-                for r in _rows(conn, sa.select(t.organisation_relations))
+                for r in _rows(conn, rels)
             ),
             ["parent_org_id", "child_org_id"],
         )
         say("tender documents")
-        docs = _documents(conn, blobs if documents else None, max_text_bytes)
+        docs = _documents(conn, blobs if documents else None, max_text_bytes, scope, texts_of)
         texts: list[dict[str, Any]] = []
         if bid_texts:
             if blobs is None:
@@ -158,9 +197,9 @@ def build_snapshot(
                     "Reading bid texts needs the blob store",
                 )
             say("texts of opened bids")
-            texts = _bid_texts(conn, blobs, max_text_bytes)
+            texts = _bid_texts(conn, blobs, max_text_bytes, _texts_for(t.bids.c.tender_id, scope, texts_of))
     return Snapshot.build(
-        tenders=tenders,
+        tenders=tender_rows,
         sections=sections,
         bids=_frame(bids, ["bid_id", "tender_id", "section_id", "bidder_org_id"]),
         evidence=_frame(evidence, ["bid_id", "section_id", "bidder_org_id", "kind", "value"]),
@@ -170,10 +209,55 @@ def build_snapshot(
         relations=relations,
         documents=_frame(docs, ["tender_id"]),
         bid_texts=_frame(texts, ["bid_id", "text"]),
+        awards=_frame(awards, ["section_id", "bid_id"]),
     )
 
 
-def _tenders(conn: Connection) -> pl.DataFrame:
+def _awards(conn: Connection, scope: Scope, bids: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The winning bid of every section whose award is decided (evaluation's decision)."""
+    ev = t.evaluations
+    query = _within(
+        sa.select(ev.c.tender_id, ev.c.section_id, ev.c.winner_bid_id, ev.c.decided_at).where(
+            ev.c.winner_bid_id.is_not(None), ev.c.decided_at.is_not(None)
+        ),
+        ev.c.tender_id,
+        scope,
+    )
+    by_id = {b["bid_id"]: b for b in bids}
+    out = []
+    for r in _rows(conn, query):
+        bid = by_id.get(r["winner_bid_id"])
+        out.append(
+            {
+                "tender_id": r["tender_id"],
+                "section_id": r["section_id"],
+                "bid_id": r["winner_bid_id"],
+                "bidder_org_id": bid["bidder_org_id"] if bid else None,
+                "amount": bid["amount"] if bid else None,
+                "awarded_at": r["decided_at"],
+            }
+        )
+    return out
+
+
+def _awarded_at(tenders: pl.DataFrame, awards: list[dict[str, Any]]) -> pl.DataFrame:
+    """A tender's ``awarded_at``: the first award decided in any of its sections."""
+    first: dict[str, Any] = {}
+    for a in awards:
+        if a["tender_id"] not in first or a["awarded_at"] < first[a["tender_id"]]:
+            first[a["tender_id"]] = a["awarded_at"]
+    if not first or tenders.height == 0:
+        return tenders
+    decided = pl.DataFrame(
+        {"tender_id": list(first), "awarded_at": list(first.values())},
+        schema={"tender_id": pl.String(), "awarded_at": pl.Datetime("us", "UTC")},
+    )
+    if "awarded_at" in tenders.columns:
+        tenders = tenders.drop("awarded_at")
+    return tenders.join(decided, on="tender_id", how="left")
+
+
+def _tenders(conn: Connection, scope: Scope = None) -> pl.DataFrame:
     clar = t.clarifications
     moves = (
         sa.select(
@@ -186,12 +270,17 @@ def _tenders(conn: Connection) -> pl.DataFrame:
     )
     rows = _rows(
         conn,
-        sa.select(t.tenders, moves.c.clarifications, moves.c.deadline_moves).outerjoin(
-            moves, moves.c.tender_id == t.tenders.c.id
+        _within(
+            sa.select(t.tenders, moves.c.clarifications, moves.c.deadline_moves).outerjoin(
+                moves, moves.c.tender_id == t.tenders.c.id
+            ),
+            t.tenders.c.id,
+            scope,
         ),
     )
     sums: dict[str, float] = {}
-    for r in _rows(conn, sa.select(t.sections.c.tender_id, t.sections.c.estimated_price)):
+    prices = _within(sa.select(t.sections.c.tender_id, t.sections.c.estimated_price), t.sections.c.tender_id, scope)
+    for r in _rows(conn, prices):
         sums[r["tender_id"]] = sums.get(r["tender_id"], 0.0) + (_yuan(r["estimated_price"]) or 0.0)
     return _frame(
         (
@@ -222,13 +311,15 @@ def _tenders(conn: Connection) -> pl.DataFrame:
     )
 
 
-def _bids(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _bids(
+    conn: Connection, scope: Scope = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     bids: list[dict[str, Any]] = []
     evidence: list[dict[str, Any]] = []
     files: list[dict[str, Any]] = []
     places: dict[str, tuple[str, str, str]] = {}
     received: dict[str, Any] = {}
-    for r in _rows(conn, sa.select(t.bids)):
+    for r in _rows(conn, _within(sa.select(t.bids), t.bids.c.tender_id, scope)):
         form = _json(r["form"])
         amount, raw = _price(form)
         manager = _person(form.get("project_manager")) if isinstance(form, dict) else None
@@ -284,7 +375,12 @@ def _bids(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
             add(EvidenceKind.FILE_AUTHOR, f.get("author"))
             add(EvidenceKind.FILE_CREATOR, f.get("creator"))
             add(EvidenceKind.FILE_SHA256, f.get("sha256"))
-    for s in _rows(conn, sa.select(t.bid_submissions)):
+    submissions = sa.select(t.bid_submissions)
+    if scope is not None:
+        submissions = submissions.where(
+            t.bid_submissions.c.bid_id.in_(sa.select(t.bids.c.id).where(t.bids.c.tender_id.in_(scope)))
+        )
+    for s in _rows(conn, submissions):
         bid_id = s["bid_id"]
         if bid_id not in places:
             continue
@@ -327,7 +423,7 @@ def _bids(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
     return bids, list(unique.values()), files
 
 
-def _deposits(conn: Connection) -> list[dict[str, Any]]:
+def _deposits(conn: Connection, scope: Scope = None) -> list[dict[str, Any]]:
     return [
         {
             "tender_id": r["tender_id"],
@@ -340,7 +436,7 @@ def _deposits(conn: Connection) -> list[dict[str, Any]]:
             "payer_account_number": r["payer_account_number"],
             "payer_bank": r["payer_bank"],
         }
-        for r in _rows(conn, sa.select(t.deposits))
+        for r in _rows(conn, _within(sa.select(t.deposits), t.deposits.c.tender_id, scope))
     ]
 
 
@@ -366,13 +462,20 @@ def _deposit_evidence(deposits: list[dict[str, Any]], bids: list[dict[str, Any]]
     return out
 
 
-def _documents(conn: Connection, blobs: DirectoryBlobStore | None, limit: int) -> list[dict[str, Any]]:
+def _documents(
+    conn: Connection,
+    blobs: DirectoryBlobStore | None,
+    limit: int,
+    scope: Scope = None,
+    texts_of: Collection[str] | None = None,
+) -> list[dict[str, Any]]:
     out = []
-    for r in _rows(
-        conn, sa.select(t.tender_documents).order_by(t.tender_documents.c.tender_id, t.tender_documents.c.version)
-    ):
+    docs = t.tender_documents
+    query = _within(sa.select(docs).order_by(docs.c.tender_id, docs.c.version), docs.c.tender_id, scope)
+    for r in _rows(conn, query):
         text = None
-        if blobs is not None and r["size"] <= limit and blobs.exists(r["sha256"]):
+        wanted = texts_of is None or r["tender_id"] in texts_of
+        if blobs is not None and wanted and r["size"] <= limit and blobs.exists(r["sha256"]):
             with blobs.open(r["sha256"]) as fh:
                 text = _decodable(fh.read(limit + 1), r["media_type"], r["filename"])
         out.append(
@@ -389,7 +492,7 @@ def _documents(conn: Connection, blobs: DirectoryBlobStore | None, limit: int) -
     return out
 
 
-def _bid_texts(conn: Connection, blobs: DirectoryBlobStore, limit: int) -> list[dict[str, Any]]:
+def _bid_texts(conn: Connection, blobs: DirectoryBlobStore, limit: int, which: Any = None) -> list[dict[str, Any]]:
     from sunbid.crypto import envelope
 
     query = (
@@ -399,6 +502,7 @@ def _bid_texts(conn: Connection, blobs: DirectoryBlobStore, limit: int) -> list[
             t.bids.c.status == "decrypted",
             t.bids.c.content_key.is_not(None),
             t.bid_submissions.c.status == "current",
+            sa.true() if which is None else which,
         )
     )
     out: list[dict[str, Any]] = []

@@ -30,7 +30,18 @@ from sunbid.experts.model import (
 from sunbid.identity.model import RelationKind
 from sunbid.kernel.context import Role
 from sunbid.storage.types import Money, Points, UTCDateTime
+from sunbid.supervision.credit_model import Grade, PenaltyKind, SubjectType
 from sunbid.supervision.model import ComplaintChannel, ComplaintMatter, ComplaintStatus
+from sunbid.supervision.spot_model import ReviewOutcome, SpotCheckStatus
+from sunbid.supervision.warning_model import (
+    Authority,
+    CloseOutcome,
+    FeedbackOutcome,
+    ScanEvent,
+    ScanStatus,
+    WarningSeverity,
+    WarningStatus,
+)
 from sunbid.tendering.bid_model import BidStatus, DepositKind, DepositStatus, OpenedBy, SubmissionStatus
 from sunbid.tendering.model import (
     Category,
@@ -407,6 +418,7 @@ experts = sa.Table(
     sa.Column("status", _enum(ExpertStatus), nullable=False),
     sa.Column("status_reason", sa.Text, nullable=True),
     sa.Column("status_changed_at", UTCDateTime, nullable=True),
+    sa.Column("credit_grade", sa.String(2), nullable=True),
 )
 
 #: Specialty codes compare byte by byte on both databases (PostgreSQL's "C" collation), so
@@ -877,6 +889,191 @@ org_performances = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.Column("recorded_by", ID, nullable=True),
     sa.Column("evaluation_id", ID, nullable=True),
+)
+
+# ---------------------------------------------------------------------------- warnings (M18)
+warnings = sa.Table(
+    "warnings",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+    sa.Column("flag_id", sa.String(40), nullable=False),
+    sa.Column("indicator", sa.String(64), nullable=False, index=True),
+    sa.Column("severity", _enum(WarningSeverity), nullable=False, index=True),
+    sa.Column("title_zh", sa.Text, nullable=False),
+    sa.Column("title_en", sa.Text, nullable=False),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_ids", sa.JSON, nullable=False),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=True, index=True),
+    sa.Column("section_id", ID, nullable=True),
+    sa.Column("bid_ids", sa.JSON, nullable=False),
+    sa.Column("org_ids", sa.JSON, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("basis", sa.Text, nullable=False),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("threshold", sa.Float, nullable=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(WarningStatus), nullable=False, index=True),
+    sa.Column("assignee_id", ID, sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("assigned_at", UTCDateTime, nullable=True),
+    sa.Column("acknowledged_at", UTCDateTime, nullable=True),
+    sa.Column("dismissed_reason", sa.Text, nullable=True),
+    sa.Column("closed_outcome", _enum(CloseOutcome), nullable=True),
+    sa.Column("closed_reason", sa.Text, nullable=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+)
+
+warning_history = sa.Table(
+    "warning_history",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("warning_id", ID, sa.ForeignKey("warnings.id"), nullable=False, index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(32), nullable=True),
+    sa.Column("to_status", sa.String(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.UniqueConstraint("warning_id", "number", name="uq_warning_history_warning_number"),
+)
+
+warning_referrals = sa.Table(
+    "warning_referrals",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("warning_id", ID, sa.ForeignKey("warnings.id"), nullable=False, index=True),
+    sa.Column("authority", _enum(Authority), nullable=False),
+    sa.Column("authority_name", sa.String(200), nullable=False),
+    sa.Column("number", sa.String(100), nullable=False),
+    sa.Column("referred_at", UTCDateTime, nullable=False),
+    sa.Column("referred_by", ID, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("feedback_received_at", UTCDateTime, nullable=True),
+    sa.Column("feedback_outcome", _enum(FeedbackOutcome), nullable=True),
+    sa.Column("feedback_text", sa.Text, nullable=True),
+    sa.Column("feedback_recorded_by", ID, nullable=True),
+)
+
+#: The watermark of the automatic scans: one row per (tender, step) scanned, written with the
+#: warnings the scan raised.
+risk_scan_marks = sa.Table(
+    "risk_scan_marks",
+    metadata,
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), primary_key=True),
+    sa.Column("event", _enum(ScanEvent), primary_key=True),
+    sa.Column("ref", ID, primary_key=True),
+    sa.Column("happened_at", UTCDateTime, nullable=False),
+    sa.Column("status", _enum(ScanStatus), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("scanned_at", UTCDateTime, nullable=False),
+    sa.Column("flags", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("error", sa.String(100), nullable=True),
+)
+
+# ---------------------------------------------------------------------------- credit (M18)
+credit_grades = sa.Table(
+    "credit_grades",
+    metadata,
+    sa.Column("subject_type", _enum(SubjectType), primary_key=True),
+    sa.Column("subject_id", ID, primary_key=True),
+    sa.Column("grade", _enum(Grade), nullable=False, index=True),
+    sa.Column("computed_grade", _enum(Grade), nullable=False),
+    sa.Column("computed_at", UTCDateTime, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("good_records", sa.Integer, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("rules_sha256", sa.String(64), nullable=False),
+    sa.Column("override_grade", _enum(Grade), nullable=True),
+    sa.Column("override_reason", sa.Text, nullable=True),
+    sa.Column("override_by", ID, nullable=True),
+    sa.Column("override_at", UTCDateTime, nullable=True),
+    sa.Column("override_until", UTCDateTime, nullable=True),
+)
+
+credit_assessments = sa.Table(
+    "credit_assessments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("subject_type", _enum(SubjectType), nullable=False),
+    sa.Column("subject_id", ID, nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("grade", _enum(Grade), nullable=False),
+    sa.Column("previous", _enum(Grade), nullable=True),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.UniqueConstraint("subject_type", "subject_id", "number", name="uq_credit_assessments_subject_number"),
+)
+
+credit_penalties = sa.Table(
+    "credit_penalties",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("org_id", ID, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("kind", _enum(PenaltyKind), nullable=False),
+    sa.Column("authority", sa.String(200), nullable=False),
+    sa.Column("decision_number", sa.String(100), nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", ID, nullable=True),
+    sa.Column("ban_until", sa.Date, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_reason", sa.Text, nullable=True),
+)
+
+#: One row: the day of the last recomputation; locked by the recomputation (made on first use).
+credit_state = sa.Table(
+    "credit_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_day", sa.Date, nullable=True),
+    sa.Column("last_run_at", UTCDateTime, nullable=True),
+)
+
+# ---------------------------------------------------------------------------- spot checks (seed task 57)
+spot_checks = sa.Table(
+    "spot_checks",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("requested_by", ID, nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("candidates", sa.JSON, nullable=False),
+    sa.Column("factors", sa.JSON, nullable=False),
+    sa.Column("seed", sa.String(64), nullable=False),
+    sa.Column("seed_sha256", sa.String(64), nullable=False),
+    sa.Column("request_sha256", sa.String(64), nullable=False),
+    sa.Column("candidates_sha256", sa.String(64), nullable=False),
+    sa.Column("status", _enum(SpotCheckStatus), nullable=False, index=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("contribution", sa.String(128), nullable=True),
+    sa.Column("drawn_at", UTCDateTime, nullable=True),
+    sa.Column("drawn_by", ID, nullable=True),
+    sa.Column("sample", sa.JSON, nullable=False),
+    sa.Column("completed_at", UTCDateTime, nullable=True),
+)
+
+spot_check_reviews = sa.Table(
+    "spot_check_reviews",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("spot_check_id", ID, sa.ForeignKey("spot_checks.id"), nullable=False, index=True),
+    sa.Column("tender_id", ID, sa.ForeignKey("tenders.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("weight", sa.Integer, nullable=False),
+    sa.Column("outcome", _enum(ReviewOutcome), nullable=True),
+    sa.Column("findings", sa.Text, nullable=True),
+    sa.Column("reviewed_by", ID, nullable=True),
+    sa.Column("reviewed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("spot_check_id", "tender_id", name="uq_spot_check_reviews_check_tender"),
 )
 
 # ---------------------------------------------------------------------------- the ledger

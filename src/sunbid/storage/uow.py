@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from sunbid.kernel.events import DomainEvent
 from sunbid.storage import ledger
+from sunbid.storage import oversight as o
 from sunbid.storage import repositories as r
 from sunbid.storage.blobs import DirectoryBlobStore
 from sunbid.storage.orm import start_mappers
@@ -44,6 +45,15 @@ class SqlUnitOfWork:
     complaints: r.ComplaintRepository
     qualifications: r.QualificationRepository
     performances: r.PerformanceRepository
+    staff: r.UserRepository
+    warnings: o.WarningRepository
+    scan_marks: o.ScanMarkRepository
+    credit: o.CreditRepository
+    credit_facts: o.CreditFactsRepository
+    penalties: o.PenaltyRepository
+    spot_checks: o.SpotCheckRepository
+    graded_organisations: r.OrganisationRepository
+    graded_experts: r.ExpertRepository
 
     def __init__(self, engine: Engine, blobs: DirectoryBlobStore, ledger_hash: str = "sm3") -> None:
         start_mappers()
@@ -80,6 +90,15 @@ class SqlUnitOfWork:
         self.complaints = r.ComplaintRepository(s)
         self.qualifications = r.QualificationRepository(s)
         self.performances = r.PerformanceRepository(s)
+        self.staff = self.users
+        self.warnings = o.WarningRepository(s)
+        self.scan_marks = o.ScanMarkRepository(s)
+        self.credit = o.CreditRepository(s)
+        self.credit_facts = o.CreditFactsRepository(s)
+        self.penalties = o.PenaltyRepository(s)
+        self.spot_checks = o.SpotCheckRepository(s)
+        self.graded_organisations = self.organisations
+        self.graded_experts = self.experts
         return self
 
     def __exit__(

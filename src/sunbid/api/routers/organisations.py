@@ -98,9 +98,13 @@ def get_user(user_id: str, ctx: Ctx, uow: Uow) -> UserOut:
 
 @router.put("/organisations/{org_id}/credit-grade", response_model=OrganisationOut)
 def set_credit_grade(org_id: str, body: CreditGradeIn, ctx: Ctx, uow: Uow) -> OrganisationOut:
-    """A supervisor sets the credit grade (信用等级), which may reduce the deposit the
-    jurisdiction's rules ask of the organisation."""
-    return OrganisationOut.model_validate(identity.set_credit_grade(uow, ctx, org_id, body.grade, body.reason))
+    """A supervisor sets the credit grade (信用等级) in place of the computed one, with its reason
+    (null: back to the computed grade). The grade may reduce the deposit the jurisdiction's rules
+    ask of the organisation. The same as ``POST /credit-grades/organisation/{org_id}/override``."""
+    from sunbid.supervision import credit_service
+
+    credit_service.override(uow, ctx, "organisation", org_id, body.grade, body.reason)
+    return OrganisationOut.model_validate(identity.get_organisation(uow, ctx, org_id))
 
 
 @router.post("/organisations/{org_id}/relations", response_model=RelationOut, status_code=201)
