@@ -83,13 +83,11 @@ def override(subject_type: SubjectType, subject_id: str, body: OverrideIn, ctx: 
 @router.post("/organisations/{org_id}/penalties", response_model=PenaltyOut, status_code=201)
 def record_penalty(org_id: str, body: PenaltyIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Record a penalty decision (行政处罚) against an organisation; it is public and regrades it."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: PenaltyOut.model_validate(
             credit.record_penalty(
                 uow,

@@ -109,13 +109,11 @@ def dismiss(warning_id: str, body: ReasonIn, ctx: Ctx, uow: Uow) -> object:
 def refer(warning_id: str, body: ReferIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Refer the warning to another authority with the referral's number (移送): 公安机关,
     纪检监察机关, 市场监督管理部门 …"""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: ReferralOut.model_validate(
             warnings.refer(
                 uow,

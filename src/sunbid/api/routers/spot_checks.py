@@ -20,13 +20,11 @@ router = APIRouter(tags=["supervision"])
 def commit(body: SpotCheckIn, request: Request, ctx: Ctx, uow: Uow, p: Plat, idem: Idem) -> object:
     """Fix the announced tenders to draw from, each one's risk- and credit-weighted chance and a
     secret seed, and commit their digests to the ledger."""
-    return idempotency.run(
+    return idempotency.created(
         p,
         ctx,
         idem,
-        "POST",
-        request.url.path,
-        201,
+        request,
         lambda: SpotCheckOut.of(
             spot.commit_spot_check(
                 uow,
