@@ -49,7 +49,11 @@ def test_a_server_killed_mid_upload_keeps_no_half_bid_and_the_retry_succeeds(
 
         def half_then_kill() -> Iterator[bytes]:
             yield data[: len(data) // 2]
-            time.sleep(0.5)  # the server has the first half on disk
+            tmp = platform.blobs.root / "tmp"
+            deadline = time.monotonic() + 60
+            while not (tmp.exists() and any(tmp.iterdir())) and time.monotonic() < deadline:
+                time.sleep(0.05)  # until the server has begun writing the upload to disk
+            time.sleep(0.2)
             first.kill()
             yield data[len(data) // 2 :]
 
