@@ -108,16 +108,10 @@ def participation(market: Market) -> pl.DataFrame:
     last_price = p.ne_missing(p.shift(-1)) | x.ne_missing(x.shift(-1)) | (row == pl.len() - 1)
     start = pl.when(new_process).then(row).forward_fill()
     rows = (
-        market.bids.lazy()
+        pl.concat([market.bids, market.codes], how="horizontal")
+        .lazy()
         .filter(pl.col("bidder_id").is_not_null() & (pl.col("status") != "withdrawn"))
-        .select(
-            "process_id",
-            "bidder_id",
-            "winner",
-            pl.when(valid).then(pl.col("amount")).alias("_x"),
-            pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"),
-            pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
-        )
+        .select("process_id", "bidder_id", "winner", pl.when(valid).then(pl.col("amount")).alias("_x"), "p", "o")
         .sort("p", "_x", nulls_last=True)
         .with_columns(
             start.alias("_start"),  # the process's first row
