@@ -187,11 +187,14 @@ def _pair_keys(
     dtype = np.uint32 if (int(seg_bidder.max()) + 1 if n else 1) * width < 2**32 else np.uint64
     if n == 0:
         return np.zeros(0, dtype), np.zeros(0, np.int64)
-    start = np.flatnonzero(np.concatenate(([True], p[1:] != p[:-1])))
-    size = np.diff(np.append(start, n))
-    after = np.repeat(start + size, size) - 1 - np.arange(n)  # rows after each row in its process
-    first = np.repeat(np.arange(n), after)
-    second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(after) - after, after)
+    index: type[np.signedinteger[Any]] = np.int32 if n < 2**31 else np.int64  # half the memory to move
+    start: npt.NDArray[np.signedinteger[Any]] = np.flatnonzero(np.concatenate(([True], p[1:] != p[:-1]))).astype(index)
+    size: npt.NDArray[np.signedinteger[Any]] = np.diff(np.append(start, n)).astype(index)
+    # For each row, the rows after it in its process; every pair is (row, a row after it).
+    after: npt.NDArray[np.signedinteger[Any]] = np.repeat(start + size, size) - 1 - np.arange(n, dtype=index)
+    first = np.repeat(np.arange(n, dtype=index), after)
+    ends = np.cumsum(after, dtype=np.int64)
+    second = first + 1 + (np.arange(first.size, dtype=np.int64) - np.repeat(ends - after, after)).astype(index)
     coded, segment = o.astype(dtype), ((seg_bidder - o) * width).astype(dtype)
     x, y = coded[first], coded[second]
     return segment[first] + np.minimum(x, y) * dtype(width) + np.maximum(x, y), p[first]

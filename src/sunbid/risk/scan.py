@@ -36,7 +36,7 @@ from sunbid.risk.similarity import similarity_signals
 from sunbid.risk.snapshot import Snapshot
 
 Step = Callable[[str], None]
-STEPS_SNAPSHOT = 6
+STEPS_SNAPSHOT = 8
 STEPS_MARKET = 4
 CHART_TENDERS = 24  # bid distributions drawn in the report
 
@@ -207,11 +207,13 @@ def scan_snapshot(
     statutory = statutory_signals(snapshot, **t)
     step("bid document similarity")
     statutory = concat_flags([statutory, *similarity_signals(snapshot, **t)])
-    result = scan_market(from_snapshot(snapshot), statutory=statutory, thresholds=t, model=model, step=step)
-    result.flags = _platform_places(result.flags, snapshot)
+    step("market")
+    market = from_snapshot(snapshot)
+    result = scan_market(market, statutory=statutory, thresholds=t, model=model, step=step)
     step("tender document review")
     review = review_documents(snapshot.documents, snapshot.tenders, **t)
-    result.flags = concat_flags([result.flags, review])
+    step("flags")
+    result.flags = concat_flags([_platform_places(result.flags, snapshot), review])
     unread = snapshot.bids.filter(pl.col("amount").is_null() & (pl.col("status") == "decrypted"))
     if unread.height:
         result.skips = concat_skips(

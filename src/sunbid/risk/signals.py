@@ -377,14 +377,20 @@ class SameLegalRepresentative(Indicator):
     severity = Severity.HIGH
 
     def compute(self, snapshot: Snapshot) -> pl.DataFrame:
-        reps = snapshot.organisations.lazy().select(
-            pl.col("org_id").alias("bidder_org_id"),
-            pl.col("legal_representative").str.strip_chars().str.replace_all(r"\s+", "").alias("rep"),
+        reps = (
+            snapshot.organisations.lazy()
+            .select(
+                pl.col("org_id").alias("bidder_org_id"),
+                pl.col("legal_representative").str.strip_chars().str.replace_all(r"\s+", "").alias("rep"),
+            )
+            .filter(pl.col("rep").is_not_null() & (pl.col("rep") != ""))
+            # Only a representative of two or more organisations can be shared in a section.
+            .filter(pl.col("bidder_org_id").n_unique().over("rep") >= 2)
         )
         rows = (
             snapshot.bids.lazy()
             .select("tender_id", "section_id", "bid_id", "bidder_org_id")
-            .join(reps.filter(pl.col("rep").is_not_null() & (pl.col("rep") != "")), on="bidder_org_id")
+            .join(reps, on="bidder_org_id")
             .with_columns(pl.struct("section_id", "rep").hash().alias("_k"))
             .collect()
         )
