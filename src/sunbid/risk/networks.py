@@ -32,6 +32,7 @@ number of bids, so a bidder who bids everywhere is not "unusual" for meeting eve
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import networkx as nx
@@ -173,31 +174,44 @@ def participation(market: Market) -> pl.DataFrame:
     )
 
 
+PAIR_BLOCK = 1 << 20  # pairs laid out at once: the temporaries stay small enough to be reused
+
+
 def _pair_keys(
     seg_bidder: npt.NDArray[np.int64], p: npt.NDArray[np.int64], o: npt.NDArray[np.int64], width: int
 ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
     """Rows grouped by process: every pair of rows of one process as the key
     ``(segment·width + o_1)·width + o_2`` with ``o_1 < o_2`` (``seg_bidder = segment·width + o``),
-    and the process of each pair. The keys are 32-bit when they fit (half the memory to sort).
+    and the row of each pair's first member. The keys are 32-bit when they fit.
 
     Each row is paired with the rows after it in its process: the pairs are laid out with
-    ``np.repeat`` (vectorised, no loop over rows or processes).
+    ``np.repeat``, a block of whole processes at a time (about ``PAIR_BLOCK`` pairs: small
+    temporaries, reused rather than mapped afresh), not a loop over rows.
     """
     n = p.size
     dtype = np.uint32 if (int(seg_bidder.max()) + 1 if n else 1) * width < 2**32 else np.uint64
     if n == 0:
         return np.zeros(0, dtype), np.zeros(0, np.int64)
-    index: type[np.signedinteger[Any]] = np.int32 if n < 2**31 else np.int64  # half the memory to move
-    start: npt.NDArray[np.signedinteger[Any]] = np.flatnonzero(np.concatenate(([True], p[1:] != p[:-1]))).astype(index)
-    size: npt.NDArray[np.signedinteger[Any]] = np.diff(np.append(start, n)).astype(index)
-    # For each row, the rows after it in its process; every pair is (row, a row after it).
-    after: npt.NDArray[np.signedinteger[Any]] = np.repeat(start + size, size) - 1 - np.arange(n, dtype=index)
-    first = np.repeat(np.arange(n, dtype=index), after)
-    ends = np.cumsum(after, dtype=np.int64)
-    second = first + 1 + (np.arange(first.size, dtype=np.int64) - np.repeat(ends - after, after)).astype(index)
+    start = np.flatnonzero(np.concatenate(([True], p[1:] != p[:-1])))
+    size = np.diff(np.append(start, n))
+    after = np.repeat(start + size, size) - 1 - np.arange(n)  # the rows after each row in its process
+    ends = np.cumsum(after)
+    keys = np.empty(int(ends[-1]), dtype=dtype)
+    rows = np.empty(keys.size, dtype=np.int64)
     coded, segment = o.astype(dtype), ((seg_bidder - o) * width).astype(dtype)
-    x, y = coded[first], coded[second]
-    return segment[first] + np.minimum(x, y) * dtype(width) + np.maximum(x, y), p[first]
+    # Block edges at process starts, about PAIR_BLOCK pairs apart.
+    edges = np.unique(np.append(start[np.searchsorted(ends[start], np.arange(0, keys.size, PAIR_BLOCK))], n))
+    lo = 0
+    for a, b in pairwise(edges.tolist()):
+        count = after[a:b]
+        first = np.repeat(np.arange(a, b), count)
+        hi = lo + first.size
+        second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(count) - count, count)
+        x, y = coded[first], coded[second]
+        keys[lo:hi] = segment[first] + np.minimum(x, y) * dtype(width) + np.maximum(x, y)
+        rows[lo:hi] = first
+        lo = hi
+    return keys, rows
 
 
 class UnusualPairs(Indicator):
@@ -240,7 +254,7 @@ class UnusualPairs(Indicator):
         first_row = np.concatenate(([True], p_[1:] != p_[:-1])) if p_.size else np.zeros(0, dtype=bool)
         processes = np.bincount(s_[first_row], minlength=segments)
         busy = n[seg_bidder] >= least  # bidders seen fewer times cannot form a flagged pair
-        keys, where_p = _pair_keys(seg_bidder[busy], p_[busy], o_[busy], width)
+        keys, first_row = _pair_keys(seg_bidder[busy], p_[busy], o_[busy], width)
         ordered = pl.Series(keys).sort().to_numpy()
         starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if ordered.size else ordered
         together = np.diff(np.append(starts, ordered.size))
@@ -293,7 +307,7 @@ class UnusualPairs(Indicator):
         if found.height:
             flagged = pl.Series(keys).is_in(found["k"].implode()).to_numpy()
             where = (
-                pl.DataFrame({"k": keys[flagged], "p": where_p[flagged].astype(np.uint32)})
+                pl.DataFrame({"k": keys[flagged], "p": p_[busy][first_row[flagged]].astype(np.uint32)})
                 .join(part.select("p", "process_id").unique("p"), on="p")
                 .group_by("k")
                 .agg(pl.col("process_id").sort().alias("processes"))
