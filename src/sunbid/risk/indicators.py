@@ -76,7 +76,8 @@ def repeated_keys(keys: pl.Series) -> pl.Series:
     """The values of ``keys`` that occur more than once: one sort and a comparison of neighbours,
     cheaper than a hash table over every row when most values are unique."""
     ordered = keys.drop_nulls().sort()
-    return ordered.filter(ordered == ordered.shift(1)).unique()
+    repeated = ordered.filter(ordered == ordered.shift(1))  # sorted: each value's repeats are neighbours
+    return repeated.filter(repeated.ne_missing(repeated.shift(1)))
 
 
 def empty_flags() -> pl.DataFrame:

@@ -31,6 +31,7 @@ from functools import cached_property
 import polars as pl
 
 from sunbid.kernel.errors import DomainError
+from sunbid.risk.indicators import repeated_keys
 
 UTC_TIME = pl.Datetime("us", "UTC")
 
@@ -277,8 +278,7 @@ class Snapshot:
 
         One sort of the 64-bit keys and a comparison of neighbours (no hash table over every row).
         """
-        ordered = self.evidence["key"].sort()
-        return ordered.filter(ordered == ordered.shift(1)).unique()
+        return repeated_keys(self.evidence["key"])
 
     @cached_property
     def value_bidders(self) -> pl.DataFrame:
