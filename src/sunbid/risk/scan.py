@@ -73,12 +73,15 @@ def _noop(_: str) -> None:
 
 def price_indicators(market: Market, model: CollusionModel | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The seven screens and the model's score per process, as flags (low severity), scores and skips."""
-    bids = market.bids.filter(pl.col("status").is_in(["valid", "pending"]) | pl.col("status").is_null()).select(
-        pl.col("process_id").alias("tender_id"), pl.col("amount")
-    )
     # Processes with bids whose price was never read (tenderers only) are not screened; not an error.
-    priced = bids.group_by("tender_id").agg(pl.col("amount").is_not_null().any().alias("p")).filter("p")
-    bids = bids.join(priced.select("tender_id"), on="tender_id", how="semi")
+    bids = (
+        pl.concat([market.bids, market.codes], how="horizontal")
+        .lazy()
+        .filter(pl.col("status").is_in(["valid", "pending"]) | pl.col("status").is_null())
+        .filter(pl.col("amount").is_not_null().any().over("p"))  # on the process's integer code
+        .select(pl.col("process_id").alias("tender_id"), pl.col("amount"))
+        .collect()
+    )
     computed = compute_features(bids)
     tenders = computed.tenders
     skipped = computed.skipped.select(
