@@ -76,7 +76,8 @@ def repeated_keys(keys: pl.Series) -> pl.Series:
     """The values of ``keys`` that occur more than once: one sort and a comparison of neighbours,
     cheaper than a hash table over every row when most values are unique."""
     ordered = keys.drop_nulls().sort()
-    return ordered.filter(ordered == ordered.shift(1)).unique()
+    repeated = ordered.filter(ordered == ordered.shift(1))  # sorted: each value's repeats are neighbours
+    return repeated.filter(repeated.ne_missing(repeated.shift(1)))
 
 
 def empty_flags() -> pl.DataFrame:
@@ -199,15 +200,21 @@ def with_flag_ids(flags: pl.DataFrame) -> pl.DataFrame:
             separator="|",
         )
     ).to_series()
-    ids = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in keys]
+    sha256 = hashlib.sha256
+    ids = [sha256(k).hexdigest()[:20] for k in keys.cast(pl.Binary).to_list()]  # the UTF-8 bytes
     return flags.with_columns(pl.Series("flag_id", ids, dtype=pl.String)).select(FLAG_COLUMNS)
 
 
 def concat_flags(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """The flags of every part, each flag id once (the first). Repeated ids are looked for by one
+    sort of their 64-bit hashes; only when some hash repeats are the ids themselves compared."""
     frames = [p.select(FLAG_COLUMNS) for p in parts if p.height]
     if not frames:
         return empty_flags()
-    return pl.concat(frames, how="vertical_relaxed").unique("flag_id", keep="first", maintain_order=True)
+    flags = pl.concat(frames, how="vertical_relaxed")
+    if flags.height < 2 or repeated_keys(flags["flag_id"].hash()).len() == 0:
+        return flags
+    return flags.unique("flag_id", keep="first", maintain_order=True)
 
 
 def skips(

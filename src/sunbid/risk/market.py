@@ -16,6 +16,7 @@ win on price; a flag built on presumed winners says it in its evidence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
@@ -105,18 +106,36 @@ class Market:
             )
             basis = "awards"
         else:
-            b = b.with_columns(presumed_winner().alias("winner"))
+            b = presume_winners(b)
             basis = "lowest_price"
         return cls(p, b, a, basis, source)
 
+    @cached_property
+    def codes(self) -> pl.DataFrame:
+        """The bids' process and bidder as dense 32-bit codes (``p``, ``o``; 0, 1, … in order of
+        first appearance), row for row with ``bids``: sorting, grouping and counting on them is
+        cheaper than on the ids. Computed once per market."""
+        return self.bids.select(
+            pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"),
+            pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
+        )
 
-def presumed_winner() -> pl.Expr:
-    """The lowest valid priced bid of each process (ties: the first bid id)."""
-    valid = (pl.col("status") == "valid") & pl.col("amount").is_not_null()
-    key = pl.when(valid).then(pl.col("amount"))
-    lowest = key.min().over("process_id")
-    first = pl.when(valid & (pl.col("amount") == lowest)).then(pl.col("bid_id")).min().over("process_id")
-    return (valid & (pl.col("bid_id") == first)).fill_null(False)
+
+def presume_winners(bids: pl.DataFrame) -> pl.DataFrame:
+    """``bids`` with ``winner`` true on the lowest valid priced bid of each process (ties: the
+    first bid id). Ties are rare: the bid ids are compared only where two bids share the lowest price."""
+    valid = (pl.col("status") == "valid") & pl.col("amount").is_not_null() & pl.col("bid_id").is_not_null()
+    lowest = pl.when(valid).then(pl.col("amount")).min().over("process_id")
+    # One window per step: a window over an expression holding another window is far slower.
+    out = bids.with_columns((valid & (pl.col("amount") == lowest)).fill_null(False).alias("winner"))
+    out = out.with_columns(pl.col("winner").sum().over("process_id").alias("_ties"))
+    tied = out.filter(pl.col("winner") & (pl.col("_ties") > 1))
+    if tied.height:
+        first = tied.group_by("process_id").agg(pl.col("bid_id").min().alias("_first"))
+        out = out.join(first, on="process_id", how="left", maintain_order="left").with_columns(
+            (pl.col("winner") & (pl.col("_first").is_null() | (pl.col("bid_id") == pl.col("_first")))).alias("winner")
+        )
+    return out.select(tuple(BID_SCHEMA))
 
 
 def from_snapshot(snapshot: Snapshot) -> Market:

@@ -9,7 +9,8 @@ number of bids, so a bidder who bids everywhere is not "unusual" for meeting eve
   ``c`` is hypergeometric: ``P(C ≥ c) = Σ_{k≥c} C(n_a,k)·C(T-n_a,n_b-k) / C(T,n_b)``. A pair is
   flagged when ``c ≥ min_together`` and the tail probability is below ``alpha`` divided by the
   number of pairs tested (Bonferroni), so a market of random bidders yields no flag by chance.
-  The pairs come from one self-join of the bids on the process (a relational step).
+  The pairs of each process are laid out on integer codes (process, bidder, segment), one
+  64-bit (or 32-bit) key per pair, and one sort of the keys counts them all.
 * **Groups (NET-GROUP).** The graph whose edges are the flagged pairs and the bidder pairs of
   every statutory shared-evidence flag; its connected components of at least ``min_members``
   bidders (networkx on the aggregated edge list, not on the rows).
@@ -31,14 +32,16 @@ number of bids, so a bidder who bids everywhere is not "unusual" for meeting eve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from itertools import pairwise
+from typing import Any, ClassVar
 
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags
+from sunbid.kernel.errors import DomainError
+from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags, repeated_keys
 from sunbid.risk.market import Market
 
 PRACTICE = "发改法规规〔2022〕1117号（十一）：加强对“陪标专业户”、关联关系、抱团投标、“标王”等异常情况的监测"
@@ -92,35 +95,123 @@ def poisson_tail(lam: npt.ArrayLike, w: npt.ArrayLike) -> FloatArray:
 
 
 def participation(market: Market) -> pl.DataFrame:
-    """One row per (process, bidder) with a bid: segment, rank percentile, winner, amount, date."""
+    """One row per (process, bidder) with a bid: segment, rank percentile, winner, amount, date,
+    and the process and bidder as integer codes (``p``, ``o``) for the pair counts.
+
+    The ranks come from one sort of the bids by process and price (tied prices share their
+    average rank); a (process, bidder) is aggregated only when the bidder bid more than once
+    there, which one sort of the 64-bit (process, bidder) codes finds."""
     valid = (pl.col("status") == "valid") & pl.col("amount").is_not_null()
-    bids = market.bids.lazy().filter(pl.col("bidder_id").is_not_null() & (pl.col("status") != "withdrawn"))
-    segment = market.processes.lazy().select(
+    p, x = pl.col("p"), pl.col("_x")
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    new_process = p.ne_missing(p.shift(1)) | (row == 0)
+    new_price = new_process | x.ne_missing(x.shift(1))
+    last_price = p.ne_missing(p.shift(-1)) | x.ne_missing(x.shift(-1)) | (row == pl.len() - 1)
+    start = pl.when(new_process).then(row).forward_fill()
+    rows = (
+        pl.concat([market.bids, market.codes], how="horizontal")
+        .lazy()
+        .filter(pl.col("bidder_id").is_not_null() & (pl.col("status") != "withdrawn"))
+        .select("process_id", "bidder_id", "winner", pl.when(valid).then(pl.col("amount")).alias("_x"), "p", "o")
+        .sort("p", "_x", nulls_last=True)
+        .with_columns(
+            start.alias("_start"),  # the process's first row
+            pl.when(new_price).then(row).forward_fill().alias("_first"),  # the first and last row of the price
+            pl.when(last_price).then(row).backward_fill().alias("_last"),
+        )
+        .with_columns(
+            pl.when(x.is_not_null())
+            .then((pl.col("_first") + pl.col("_last")) / 2 - pl.col("_start") + 1)
+            .alias("_rank"),
+            x.count().over("p").alias("valid_bids"),
+        )
+        .with_columns(((pl.col("_rank") - 1) / (pl.col("valid_bids") - 1)).alias("rank_pct"))
+        .select("process_id", "bidder_id", "p", "o", "winner", "_x", "rank_pct", "valid_bids")
+        .collect()
+    )
+    # A bidder with two bids in one process: its rows are aggregated; every other row is its own group.
+    key = rows["p"].cast(pl.UInt64) * (1 << 32) + rows["o"].cast(pl.UInt64)
+    repeated = key.is_in(repeated_keys(key).implode())
+    twice, single = rows.filter(repeated), rows.filter(~repeated)
+    per = single.select(
+        "process_id",
+        "bidder_id",
+        "p",
+        "o",
+        pl.col("winner").fill_null(False).alias("won"),
+        pl.col("_x").alias("amount"),
+        "rank_pct",
+        "valid_bids",
+    )
+    if twice.height:
+        grouped = twice.group_by("process_id", "bidder_id").agg(
+            pl.col("p").first(),
+            pl.col("o").first(),
+            pl.col("winner").any().fill_null(False).alias("won"),
+            pl.col("_x").min().alias("amount"),
+            pl.col("rank_pct").min(),
+            pl.col("valid_bids").first(),
+        )
+        per = pl.concat([per, grouped.select(per.columns)])
+    segment = market.processes.select(
         "process_id",
         pl.col("category").fill_null("all").alias("segment"),
         pl.coalesce("award_date", "tender_end").alias("when"),
         "tender_id",
+    ).unique("process_id", keep="first", maintain_order=True)
+    return per.join(segment, on="process_id", how="left").select(
+        "process_id",
+        "bidder_id",
+        pl.col("segment").fill_null("all"),
+        "when",
+        "tender_id",
+        "won",
+        "amount",
+        "rank_pct",
+        "valid_bids",
+        "p",
+        "o",
     )
-    ranked = bids.with_columns(
-        pl.when(valid).then(pl.col("amount")).alias("_x"),
-    ).with_columns(
-        pl.col("_x").rank("average").over("process_id").alias("_rank"),
-        pl.col("_x").count().over("process_id").alias("valid_bids"),
-    )
-    return (
-        ranked.join(segment, on="process_id", how="left")
-        .group_by("process_id", "bidder_id")
-        .agg(
-            pl.col("segment").first().fill_null("all"),
-            pl.col("when").first(),
-            pl.col("tender_id").first(),
-            pl.col("winner").any().fill_null(False).alias("won"),
-            pl.col("_x").min().alias("amount"),
-            ((pl.col("_rank") - 1) / (pl.col("valid_bids") - 1)).min().alias("rank_pct"),
-            pl.col("valid_bids").first(),
-        )
-        .collect()
-    )
+
+
+PAIR_BLOCK = 1 << 20  # pairs laid out at once: the temporaries stay small enough to be reused
+
+
+def _pair_keys(
+    seg_bidder: npt.NDArray[np.int64], p: npt.NDArray[np.int64], o: npt.NDArray[np.int64], width: int
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """Rows grouped by process: every pair of rows of one process as the key
+    ``(segment·width + o_1)·width + o_2`` with ``o_1 < o_2`` (``seg_bidder = segment·width + o``),
+    and the row of each pair's first member. The keys are 32-bit when they fit.
+
+    Each row is paired with the rows after it in its process: the pairs are laid out with
+    ``np.repeat``, a block of whole processes at a time (about ``PAIR_BLOCK`` pairs: small
+    temporaries, reused rather than mapped afresh), not a loop over rows.
+    """
+    n = p.size
+    dtype = np.uint32 if (int(seg_bidder.max()) + 1 if n else 1) * width < 2**32 else np.uint64
+    if n == 0:
+        return np.zeros(0, dtype), np.zeros(0, np.int64)
+    start = np.flatnonzero(np.concatenate(([True], p[1:] != p[:-1])))
+    size = np.diff(np.append(start, n))
+    after = np.repeat(start + size, size) - 1 - np.arange(n)  # the rows after each row in its process
+    ends = np.cumsum(after)
+    keys = np.empty(int(ends[-1]), dtype=dtype)
+    rows = np.empty(keys.size, dtype=np.int64)
+    coded, segment = o.astype(dtype), ((seg_bidder - o) * width).astype(dtype)
+    # Block edges at process starts, about PAIR_BLOCK pairs apart.
+    edges = np.unique(np.append(start[np.searchsorted(ends[start], np.arange(0, keys.size, PAIR_BLOCK))], n))
+    lo = 0
+    for a, b in pairwise(edges.tolist()):
+        count = after[a:b]
+        first = np.repeat(np.arange(a, b), count)
+        hi = lo + first.size
+        second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(count) - count, count)
+        x, y = coded[first], coded[second]
+        keys[lo:hi] = segment[first] + np.minimum(x, y) * dtype(width) + np.maximum(x, y)
+        rows[lo:hi] = first
+        lo = hi
+    return keys, rows
 
 
 class UnusualPairs(Indicator):
@@ -140,53 +231,70 @@ class UnusualPairs(Indicator):
     def pairs(self, part: pl.DataFrame) -> pl.DataFrame:
         """Every pair that met in at least ``min_together`` processes, with its tail probability.
 
-        Bidders and processes are coded as 32-bit integers first; the self-join on the process
-        then yields each pair as one 64-bit key, counted in one group-by.
+        On the integer codes of ``participation``: the rows of bidders seen at least
+        ``min_together`` times in a segment (no other can form a flagged pair), sorted by
+        process; each pair of rows of one process is one 64-bit key (segment, bidder, bidder),
+        and one sort of the keys counts every pair (no hash table over millions of pairs).
         """
-        lf = part.lazy().select(
-            pl.col("segment").cast(pl.Categorical).to_physical().alias("s"),
-            pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"),
-            pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
-        )
-        seg = lf.group_by("s").agg(pl.col("p").n_unique().alias("T"))
-        counts = lf.group_by("s", "o").agg(pl.len().alias("n"))
-        # Bidders seen fewer than min_together times cannot form a flagged pair.
-        busy = lf.join(counts.filter(pl.col("n") >= self["min_together"]), on=["s", "o"], how="semi")
-        met = (
-            busy.join(busy.select("p", pl.col("o").alias("o_b")), on="p")
-            .filter(pl.col("o") < pl.col("o_b"))
-            .select("s", "p", (pl.col("o").cast(pl.UInt64) * (1 << 32) + pl.col("o_b").cast(pl.UInt64)).alias("k"))
-            .collect()
-        )
-        together = met.group_by("s", "k").agg(pl.len().alias("together"))
-        tested = together.height
-        together = together.filter(pl.col("together") >= self["min_together"])
-        names = (
-            part.lazy()
-            .select(
-                pl.col("segment").cast(pl.Categorical).to_physical().alias("s"),
-                pl.col("bidder_id").cast(pl.Categorical).to_physical().alias("o"),
-                "segment",
-                "bidder_id",
+        least = self["min_together"]
+        seg_codes = part.select(pl.col("segment").cast(pl.Categorical).to_physical().alias("s"))["s"]
+        frame = part.select("p", "o").with_columns(seg_codes).sort("p")
+        s_, p_, o_ = (frame[c].to_numpy().astype(np.int64) for c in ("s", "p", "o"))
+        width = int(o_.max()) + 1 if o_.size else 1
+        segments = int(s_.max()) + 1 if s_.size else 1
+        if segments * width * width >= 2**63:
+            raise DomainError(
+                "risk_network_too_large",
+                "投标人过多，无法编码投标人两两组合",
+                "Too many bidders to code every pair of bidders",
             )
-            .unique(["s", "o"])
-            .join(counts, on=["s", "o"])
-            .collect()
+        # Bids per (segment, bidder) and processes per segment (each row is one process and bidder).
+        seg_bidder = s_ * width + o_
+        n = np.bincount(seg_bidder, minlength=segments * width)
+        first_row = np.concatenate(([True], p_[1:] != p_[:-1])) if p_.size else np.zeros(0, dtype=bool)
+        processes = np.bincount(s_[first_row], minlength=segments)
+        busy = n[seg_bidder] >= least  # bidders seen fewer times cannot form a flagged pair
+        keys, first_row = _pair_keys(seg_bidder[busy], p_[busy], o_[busy], width)
+        ordered = pl.Series(keys).sort().to_numpy()
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if ordered.size else ordered
+        together = np.diff(np.append(starts, ordered.size))
+        tested = starts.size
+        big = together >= least
+        k = ordered[starts[big]].astype(np.uint64)
+        w = np.uint64(width)
+        a, b = (k // w).astype(np.int64), (k % w).astype(np.int64)  # (segment, bidder) codes of both
+        seg_of = a // width
+        found = pl.DataFrame(
+            {
+                "k": k,
+                "together": together[big].astype(np.uint32),
+                "T": processes[seg_of].astype(np.uint32),
+                "s": seg_of.astype(np.uint32),
+                "o": (a % width).astype(np.uint32),
+                "n_a": n[a].astype(np.uint32),
+                "o_b": b.astype(np.uint32),
+                "n_b": n[seg_of * width + b].astype(np.uint32),
+            }
         )
-        found = (
-            together.with_columns(
-                (pl.col("k") // (1 << 32)).cast(pl.UInt32).alias("o"),
-                (pl.col("k") % (1 << 32)).cast(pl.UInt32).alias("o_b"),
+        if found.height:
+            names = (
+                part.filter(pl.col("o").is_in(pl.concat([found["o"], found["o_b"]]).implode()))
+                .select("o", "bidder_id")
+                .unique("o")
             )
-            .join(seg.collect(), on="s")
-            .join(names.rename({"n": "n_a"}), on=["s", "o"])
-            .join(
-                names.select(
-                    "s", pl.col("o").alias("o_b"), pl.col("bidder_id").alias("bidder_id_b"), pl.col("n").alias("n_b")
-                ),
-                on=["s", "o_b"],
+            segments_named = part.select(seg_codes, "segment").unique("s")
+            found = (
+                found.join(segments_named, on="s")
+                .join(names, on="o")
+                .join(names.rename({"o": "o_b", "bidder_id": "bidder_id_b"}), on="o_b")
             )
-        )
+        else:
+            found = found.with_columns(
+                pl.lit(None, dtype=pl.String).alias("segment"),
+                pl.lit(None, dtype=pl.String).alias("bidder_id"),
+                pl.lit(None, dtype=pl.String).alias("bidder_id_b"),
+            )
+        found = found.select("k", "together", "T", "segment", "bidder_id", "n_a", "bidder_id_b", "n_b", "o", "o_b", "s")
         p = hypergeometric_tail(found["T"], found["n_a"], found["n_b"], found["together"])
         cut = self["alpha"] / max(1, int(tested))
         found = found.with_columns(
@@ -195,21 +303,18 @@ class UnusualPairs(Indicator):
             pl.lit(cut).alias("cutoff"),
         ).filter(pl.col("p_value") < cut)
         # The processes of the flagged pairs only, for the evidence.
-        process_names = (
-            part.lazy()
-            .select(pl.col("process_id").cast(pl.Categorical).to_physical().alias("p"), "process_id")
-            .unique("p")
-            .collect()
-        )
-        where = (
-            met.join(found.select("s", "k"), on=["s", "k"], how="semi")
-            .join(process_names, on="p")
-            .group_by("s", "k")
-            .agg(pl.col("process_id").sort().alias("processes"))
-        )
+        where = pl.DataFrame(schema={"k": pl.UInt64, "processes": pl.List(pl.String)})
+        if found.height:
+            flagged = pl.Series(keys).is_in(found["k"].implode()).to_numpy()
+            where = (
+                pl.DataFrame({"k": keys[flagged], "p": p_[busy][first_row[flagged]].astype(np.uint32)})
+                .join(part.select("p", "process_id").unique("p"), on="p")
+                .group_by("k")
+                .agg(pl.col("process_id").sort().alias("processes"))
+            )
         swap = pl.col("bidder_id") > pl.col("bidder_id_b")
         return (
-            found.join(where, on=["s", "k"], how="left")
+            found.join(where, on="k", how="left")
             .with_columns(
                 pl.when(swap).then(pl.col("bidder_id_b")).otherwise(pl.col("bidder_id")).alias("bidder_id"),
                 pl.when(swap).then(pl.col("bidder_id")).otherwise(pl.col("bidder_id_b")).alias("bidder_id_b"),
@@ -322,9 +427,10 @@ class Rotation(Indicator):
             pl.col("amount").filter(~pl.col("won")).sort().alias("member_cover_bids"),
         )
         shared = shared.filter(pl.col("members_present") >= 2)
-        # The next bid above the winner, whoever placed it, for the cover-bid gap.
+        # The next bid above the winner, whoever placed it, for the cover-bid gap (of those processes only).
         nxt = (
             part.lazy()
+            .join(shared.lazy().select("process_id").unique(), on="process_id", how="semi")
             .filter(pl.col("amount").is_not_null())
             .sort("process_id", "amount")
             .group_by("process_id", maintain_order=True)
@@ -401,8 +507,9 @@ class HabitualLosers(Indicator):
         per = (
             part.lazy()
             .filter(pl.col("amount").is_not_null() & (pl.col("valid_bids") >= 2))
-            .group_by("bidder_id")
+            .group_by("o")  # the bidder's integer code: grouping on it is cheaper than on the id
             .agg(
+                pl.col("bidder_id").first(),
                 pl.len().alias("bids"),
                 pl.col("won").sum().alias("wins"),
                 (1 - 1 / pl.col("valid_bids")).log().sum().exp().alias("p_no_win"),
@@ -452,8 +559,9 @@ class AbnormalWinners(Indicator):
     def compute(self, part: pl.DataFrame, winner_basis: str) -> pl.DataFrame:
         per = (
             part.filter(pl.col("valid_bids") >= 2)
-            .group_by("bidder_id")
+            .group_by("o")  # the bidder's integer code: grouping on it is cheaper than on the id
             .agg(
+                pl.col("bidder_id").first(),
                 pl.len().alias("bids"),
                 pl.col("won").sum().alias("wins"),
                 (1 / pl.col("valid_bids")).sum().alias("expected_wins"),

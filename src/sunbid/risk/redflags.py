@@ -83,23 +83,33 @@ def _active_single_winner(market: Market) -> pl.DataFrame:
 def _winner_gap(market: Market) -> pl.DataFrame:
     """(2nd-lowest valid bid - winning bid) / winning bid, where the winner bid the lowest price
     (Cardinal's exclusions for R024 and R058: pending or several active awards, consortia, a
-    winner that is not the lowest)."""
-    valid = market.bids.filter(
-        (pl.col("status") == "valid") & pl.col("amount").is_not_null() & ~pl.col("consortium").fill_null(False)
-    )
+    winner that is not the lowest). Among equal lowest prices the winner counts as the lowest."""
+    ok = (pl.col("status") == "valid") & pl.col("amount").is_not_null() & ~pl.col("consortium").fill_null(False)
     if market.winner_basis == "awards":
         won = _active_single_winner(market)
     else:
-        won = valid.filter(pl.col("winner")).select("process_id", pl.col("bidder_id").alias("winner_id"))
+        won = market.bids.filter(ok & pl.col("winner")).select("process_id", pl.col("bidder_id").alias("winner_id"))
+    # The lowest bid of each process and the next one, from one sort on the process's integer
+    # code; among equal prices the winner comes first (it is then the lowest bidder).
+    code = pl.col("p")
+    nxt = pl.when(code.shift(-1) == code)
     ranked = (
-        valid.sort("process_id", "amount")
-        .group_by("process_id", maintain_order=True)
-        .agg(
-            pl.col("amount").first().alias("lowest"),
-            pl.col("bidder_id").first().alias("lowest_bidder"),
-            pl.col("amount").get(1, null_on_oob=True).alias("second"),
-            pl.col("bidder_id").get(1, null_on_oob=True).alias("second_bidder"),
+        pl.concat([market.bids, market.codes], how="horizontal")
+        .lazy()
+        .filter(ok)
+        .select("process_id", "bidder_id", "amount", "p", (~pl.col("winner").fill_null(False)).alias("_loser"))
+        .sort("p", "amount", "_loser")
+        .select(
+            "process_id",
+            pl.col("amount").alias("lowest"),
+            pl.col("bidder_id").alias("lowest_bidder"),
+            nxt.then(pl.col("amount").shift(-1)).alias("second"),
+            nxt.then(pl.col("bidder_id").shift(-1)).alias("second_bidder"),
+            (code.ne_missing(code.shift(1)) | (pl.int_range(pl.len()) == 0)).alias("_first"),
         )
+        .filter("_first")
+        .drop("_first")
+        .collect()
     )
     return (
         ranked.join(won, on="process_id")
@@ -172,8 +182,8 @@ class R024(RedFlag):
     )
     defaults: ClassVar[Mapping[str, float]] = {"threshold": -1.0}
 
-    def compute(self, market: Market) -> pl.DataFrame:
-        g = _winner_gap(market)
+    def compute(self, market: Market, gap: pl.DataFrame | None = None) -> pl.DataFrame:
+        g = _winner_gap(market) if gap is None else gap
         cut = self.cut(g["ratio"], "lower")
         if cut is None:
             return empty_flags()
@@ -190,8 +200,8 @@ class R058(RedFlag):
     )
     defaults: ClassVar[Mapping[str, float]] = {"threshold": -1.0}
 
-    def compute(self, market: Market) -> pl.DataFrame:
-        g = _winner_gap(market)
+    def compute(self, market: Market, gap: pl.DataFrame | None = None) -> pl.DataFrame:
+        g = _winner_gap(market) if gap is None else gap
         cut = self.cut(g["ratio"], "upper")
         if cut is None:
             return empty_flags()
@@ -233,9 +243,15 @@ class R025(RedFlag):
 
     def compute(self, market: Market) -> pl.DataFrame:
         per = (
-            market.bids.filter(pl.col("status") == "valid")
-            .group_by("bidder_id")
-            .agg(pl.col("process_id").n_unique().alias("valid_bids"), pl.col("winner").sum().alias("wins"))
+            pl.concat([market.bids, market.codes], how="horizontal")
+            .filter(pl.col("status") == "valid")
+            .group_by("o")  # the bidder's integer code
+            .agg(
+                pl.col("bidder_id").first(),
+                pl.col("p").n_unique().alias("valid_bids"),
+                pl.col("winner").sum().alias("wins"),
+            )
+            .drop("o")
             .drop_nulls("bidder_id")
         )
         if per.height == 0:
@@ -299,8 +315,9 @@ class R030(RedFlag):
     severity = Severity.HIGH
 
     def compute(self, market: Market) -> pl.DataFrame:
-        late = market.bids.join(market.processes.select("process_id", "tender_end"), on="process_id").filter(
-            (pl.col("status") == "valid") & (pl.col("date") > pl.col("tender_end")) & pl.col("winner")
+        won = market.bids.filter((pl.col("status") == "valid") & pl.col("winner") & pl.col("date").is_not_null())
+        late = won.join(market.processes.select("process_id", "tender_end"), on="process_id").filter(
+            pl.col("date") > pl.col("tender_end")
         )
         return self.flags(
             late,
@@ -330,6 +347,8 @@ class R035(RedFlag):
     defaults: ClassVar[Mapping[str, float]] = {"threshold": 1.0}
 
     def compute(self, market: Market) -> pl.DataFrame:
+        if market.awards.filter(pl.col("status") == "active").height == 0:
+            return empty_flags()  # no award, no winner whose rivals were disqualified
         per = market.bids.group_by("process_id").agg(
             pl.col("bidder_id").filter(pl.col("status") == "valid").unique().alias("valid"),
             pl.col("bidder_id").filter(pl.col("status") == "disqualified").unique().alias("disqualified"),
@@ -367,6 +386,8 @@ class R036(RedFlag):
 
     def compute(self, market: Market) -> pl.DataFrame:
         awarded = market.awards.filter(pl.col("status") == "active").select("process_id").unique()
+        if awarded.height == 0:
+            return empty_flags()
         price_only = market.processes.filter(
             pl.col("award_criteria").is_null() | (pl.col("award_criteria") == "priceOnly")
         ).select("process_id")
@@ -411,21 +432,30 @@ class R038(RedFlag):
     }
 
     def compute(self, market: Market) -> pl.DataFrame:
-        b = market.bids.filter(pl.col("status").is_in(["valid", "disqualified", "pending"]))
-        enough = b.group_by("process_id").len().filter(pl.col("len") >= self["minimum_submitted_bids"])
-        b = b.join(enough, on="process_id", how="semi").join(
-            market.processes.select("process_id", "buyer_id", "procuring_entity_id"), on="process_id", how="left"
+        # On the integer codes of the process (p) and bidder (o); buyers and entities joined only if known.
+        b = (
+            pl.concat([market.bids, market.codes], how="horizontal")
+            .filter(pl.col("status").is_in(["valid", "disqualified", "pending"]))
+            .filter(pl.len().over("p") >= self["minimum_submitted_bids"])
         )
+        keys = [("o", "bidder")]
+        buyers = market.processes.select("process_id", "buyer_id", "procuring_entity_id")
+        if buyers.select(pl.col("buyer_id", "procuring_entity_id").is_not_null().any()).row(0) != (False, False):
+            b = b.join(buyers, on="process_id", how="left")
+            keys = [("buyer_id", "buyer"), ("procuring_entity_id", "procuring_entity"), *keys]
         parts = []
-        for key, kind in (("buyer_id", "buyer"), ("procuring_entity_id", "procuring_entity"), ("bidder_id", "bidder")):
+        for group, kind in keys:
+            key = "bidder_id" if group == "o" else group
             per = (
                 b.drop_nulls(key)
-                .group_by(key)
+                .group_by(group)
                 .agg(
+                    *([pl.col(key).first()] if group != key else []),
                     pl.len().alias("submitted"),
                     (pl.col("status") == "disqualified").sum().alias("disqualified"),
-                    pl.col("process_id").n_unique().alias("processes"),
+                    pl.col("p").n_unique().alias("processes"),
                 )
+                .select(pl.exclude("o"))
                 .filter(pl.col("processes") >= self["minimum_contracting_processes"])
                 .with_columns((pl.col("disqualified") / pl.col("submitted")).alias("ratio"))
             )
@@ -658,6 +688,10 @@ class CorruptionRiskIndex(Indicator):
 
 
 def red_flags(market: Market, **thresholds: dict[str, float]) -> pl.DataFrame:
-    parts = [cls(**thresholds.get(cls.id, {})).compute(market) for cls in CARDINAL_FLAGS]
+    gap = _winner_gap(market)  # R024 and R058 read the same gaps
+    parts = []
+    for cls in CARDINAL_FLAGS:
+        flag = cls(**thresholds.get(cls.id, {}))
+        parts.append(flag.compute(market, gap) if isinstance(flag, R024 | R058) else flag.compute(market))
     parts.append(CorruptionRiskIndex(**thresholds.get("CRI", {})).compute(market, **thresholds))
     return concat_flags(parts)

@@ -240,6 +240,7 @@ HEADING = r"^\s*(?:第[一二三四五六七八九十百零〇]+[章节篇部分
 
 def sentences(documents: pl.DataFrame) -> pl.DataFrame:
     """The documents cut into sentences: document, tender, line (1-based), the heading above, the sentence."""
+    doc, row = pl.col("document_id"), pl.int_range(pl.len())
     lines = (
         documents.lazy()
         .filter(pl.col("text").is_not_null())
@@ -251,13 +252,18 @@ def sentences(documents: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.int_ranges(1, pl.col("line_text").list.len() + 1).alias("line"))
         .explode("line_text", "line")
         .with_columns(pl.col("line_text").str.strip_chars())
+        # The heading above each line: the last heading line of the same document (a document's
+        # lines are consecutive rows, so a forward fill that restarts where the document changes).
         .with_columns(
-            pl.when(pl.col("line_text").str.contains(HEADING) & (pl.col("line_text").str.len_chars() <= 60))
-            .then(pl.col("line_text"))
-            .forward_fill()
-            .over("document_id")
-            .alias("heading")
+            (pl.col("line_text").str.contains(HEADING) & (pl.col("line_text").str.len_chars() <= 60)).alias("_head"),
+            (doc.ne_missing(doc.shift(1)) | (row == 0)).alias("_new_doc"),
         )
+        .with_columns(
+            pl.when("_head").then(pl.col("line_text")).forward_fill().alias("heading"),
+            pl.when("_head").then(row).forward_fill().alias("_head_row"),
+            pl.when("_new_doc").then(row).forward_fill().alias("_doc_row"),
+        )
+        .with_columns(pl.when(pl.col("_head_row") >= pl.col("_doc_row")).then(pl.col("heading")).alias("heading"))
     )
     return (
         lines.with_columns(
@@ -442,12 +448,11 @@ class QualificationOutliers(Indicator):
             .drop_nulls("value")
         )
         peers = ["category", "sector", "size_band", "term"]
-        med = pl.col("value").median().over(peers)
-        mad = (pl.col("value") - med).abs().median().over(peers)
-        scored = long.with_columns(
-            med.alias("median"),
-            mad.alias("mad"),
-            pl.len().over(peers).alias("peers"),
+        # One window per step: a window over an expression holding another window is far slower.
+        scored = (
+            long.with_columns(pl.col("value").median().over(peers).alias("median"), pl.len().over(peers).alias("peers"))
+            .with_columns((pl.col("value") - pl.col("median")).abs().median().over(peers).alias("mad"))
+            .select(*long.columns, "median", "mad", "peers")
         ).with_columns(
             (
                 pl.col("median")

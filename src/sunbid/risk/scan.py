@@ -36,7 +36,7 @@ from sunbid.risk.similarity import similarity_signals
 from sunbid.risk.snapshot import Snapshot
 
 Step = Callable[[str], None]
-STEPS_SNAPSHOT = 6
+STEPS_SNAPSHOT = 8
 STEPS_MARKET = 4
 CHART_TENDERS = 24  # bid distributions drawn in the report
 
@@ -81,12 +81,15 @@ def price_indicators(
     """The seven screens and the model's score per process, as flags (low severity), scores and
     skips. The model flags a tender when its score is at least the ``flag_quantile`` quantile of
     the market's scores."""
-    bids = market.bids.filter(pl.col("status").is_in(["valid", "pending"]) | pl.col("status").is_null()).select(
-        pl.col("process_id").alias("tender_id"), pl.col("amount")
-    )
     # Processes with bids whose price was never read (tenderers only) are not screened; not an error.
-    priced = bids.group_by("tender_id").agg(pl.col("amount").is_not_null().any().alias("p")).filter("p")
-    bids = bids.join(priced.select("tender_id"), on="tender_id", how="semi")
+    bids = (
+        pl.concat([market.bids, market.codes], how="horizontal")
+        .lazy()
+        .filter(pl.col("status").is_in(["valid", "pending"]) | pl.col("status").is_null())
+        .filter(pl.col("amount").is_not_null().any().over("p"))  # on the process's integer code
+        .select(pl.col("process_id").alias("tender_id"), pl.col("amount"))
+        .collect()
+    )
     computed = compute_features(bids, model.features) if model is not None else compute_features(bids)
     tenders = computed.tenders
     skipped = computed.skipped.select(
@@ -216,11 +219,13 @@ def scan_snapshot(
     statutory = statutory_signals(snapshot, **t)
     step("bid document similarity")
     statutory = concat_flags([statutory, *similarity_signals(snapshot, **t)])
-    result = scan_market(from_snapshot(snapshot), statutory=statutory, thresholds=t, model=model, step=step)
-    result.flags = _platform_places(result.flags, snapshot)
+    step("market")
+    market = from_snapshot(snapshot)
+    result = scan_market(market, statutory=statutory, thresholds=t, model=model, step=step)
     step("tender document review")
     review = review_documents(snapshot.documents, snapshot.tenders, **t)
-    result.flags = concat_flags([result.flags, review])
+    step("flags")
+    result.flags = concat_flags([_platform_places(result.flags, snapshot), review])
     unread = snapshot.bids.filter(pl.col("amount").is_null() & (pl.col("status") == "decrypted"))
     if unread.height:
         result.skips = concat_skips(

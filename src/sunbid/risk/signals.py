@@ -49,24 +49,27 @@ class SharedEvidence(Indicator):
         limit = int(self["market_bidders"])
         set_aside = 0
         if limit > 0:
-            # Values held by many bidders across the market are set aside before any grouping.
-            values = cand.select("vkey").unique().collect()["vkey"]
-            market = (
-                snapshot.evidence.lazy()
-                .filter(pl.col("vkey").is_in(values.implode()))
-                .group_by("kind", "value")
-                .agg(pl.col("bidder_org_id").n_unique().alias("market_bidders"))
-                .filter(pl.col("market_bidders") > limit)
-                .collect()
-            )
-            if market.height:
-                set_aside = int(
-                    cand.join(market.lazy(), on=["kind", "value"], how="semi")
-                    .select(pl.struct("section_id", "kind", "value").n_unique())
-                    .collect()
-                    .item()
-                )
-                cand = cand.join(market.lazy(), on=["kind", "value"], how="anti")
+            # Values held by many bidders across the market are set aside before any grouping
+            # (``Snapshot.value_bidders``: each shared value's bidders, counted once per snapshot).
+            common = snapshot.value_bidders.filter(pl.col("kind").is_in(kinds) & (pl.col("market_bidders") > limit))
+            if common.height:
+                if common["vkey"].is_duplicated().any():  # two values with one 64-bit key: compare values
+                    is_common = cand.join(common.lazy().select("kind", "value"), on=["kind", "value"], how="semi")
+                    aside, cand = is_common, cand.join(common.lazy(), on=["kind", "value"], how="anti")
+                else:  # matched on the 64-bit key of (kind, value), then checked on the values themselves
+                    marked = cand.join(
+                        common.lazy().select("vkey", pl.col("kind").alias("_k"), pl.col("value").alias("_v")),
+                        on="vkey",
+                        how="left",
+                        maintain_order="left",
+                    ).with_columns(
+                        ((pl.col("_k") == pl.col("kind")) & (pl.col("_v") == pl.col("value")))
+                        .fill_null(False)
+                        .alias("_common")
+                    )
+                    aside = marked.filter("_common")
+                    cand = marked.filter(~pl.col("_common")).drop("_k", "_v", "_common")
+                set_aside = int(aside.select(pl.struct("section_id", "kind", "value").n_unique()).collect().item())
         groups = (
             cand.group_by("section_id", "kind", "value")
             .agg(
@@ -239,6 +242,21 @@ SHARED_EVIDENCE: tuple[type[SharedEvidence], ...] = (
 )
 
 
+def _by_section_price_bid(bids: pl.DataFrame) -> pl.Series:
+    """The row order of ``bids`` by (section code ``_s``, amount, bid id): one sort on the numbers,
+    then the bid ids compared only within the (rare) groups of equal prices in one section."""
+    keys = bids.select("_s", "amount").with_row_index("_i").sort("_s", "amount")
+    s, a = keys["_s"], keys["amount"]
+    tied = (((s == s.shift(1)) & (a == a.shift(1))) | ((s == s.shift(-1)) & (a == a.shift(-1)))).fill_null(False)
+    order = keys["_i"]
+    if not tied.any():
+        return order
+    at = tied.arg_true()
+    sub = keys[at].with_columns(bids["bid_id"].gather(order.gather(at)).alias("bid_id"))
+    within = sub.with_row_index("_k").sort("_s", "amount", "bid_id")["_k"]
+    return order.scatter(at, order.gather(at).gather(within))
+
+
 class RegularPriceProgression(Indicator):
     """Bids of one section whose prices, sorted, rise by a constant amount or a constant ratio."""
 
@@ -262,15 +280,23 @@ class RegularPriceProgression(Indicator):
 
     def compute_bids(self, bids: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         rel, tol = self["relative_tolerance"], self["absolute_tolerance"]
-        x, sec = pl.col("amount"), pl.col("section_id")
+        # The section as an integer code (``_s``): sorting and comparing neighbours on it is cheaper.
+        x, sec = pl.col("amount"), pl.col("_s")
         same = sec == sec.shift(1)
         gap = pl.when(same).then(x - x.shift(1))
         ratio = pl.when(same).then(x / x.shift(1))
-        rows = (
+        priced = (
             bids.lazy()
             .filter(x.is_not_null() & x.is_finite() & (x > 0))
             .select("tender_id", "section_id", "bid_id", "bidder_org_id", "amount")
-            .sort("section_id", "amount", "bid_id")
+            .with_columns(pl.col("section_id").cast(pl.Categorical).to_physical().alias("_s"))
+            .collect()
+        )
+        # Sorted on the numbers only (the row ``_i`` of ``priced``); the ids are read for the runs found.
+        rows = (
+            priced.select("_s", "amount")
+            .with_row_index("_i")[_by_section_price_bid(priced)]
+            .lazy()
             .with_columns(gap.alias("_g"), ratio.alias("_r"))
             .with_columns(
                 (sec == sec.shift(1)).fill_null(False).alias("_same"),
@@ -302,8 +328,11 @@ class RegularPriceProgression(Indicator):
             .cum_sum()
             .alias("_run")
         )
+        found = rows.filter(pl.col("_in")).collect()
+        ids = priced.select("tender_id", "section_id", "bid_id", "bidder_org_id")[found["_i"]]
         runs = (
-            rows.filter(pl.col("_in"))
+            pl.concat([found, ids], how="horizontal")
+            .lazy()
             .group_by("_run")
             .agg(
                 pl.col("tender_id").first(),
@@ -348,14 +377,20 @@ class SameLegalRepresentative(Indicator):
     severity = Severity.HIGH
 
     def compute(self, snapshot: Snapshot) -> pl.DataFrame:
-        reps = snapshot.organisations.lazy().select(
-            pl.col("org_id").alias("bidder_org_id"),
-            pl.col("legal_representative").str.strip_chars().str.replace_all(r"\s+", "").alias("rep"),
+        reps = (
+            snapshot.organisations.lazy()
+            .select(
+                pl.col("org_id").alias("bidder_org_id"),
+                pl.col("legal_representative").str.strip_chars().str.replace_all(r"\s+", "").alias("rep"),
+            )
+            .filter(pl.col("rep").is_not_null() & (pl.col("rep") != ""))
+            # Only a representative of two or more organisations can be shared in a section.
+            .filter(pl.col("bidder_org_id").n_unique().over("rep") >= 2)
         )
         rows = (
             snapshot.bids.lazy()
             .select("tender_id", "section_id", "bid_id", "bidder_org_id")
-            .join(reps.filter(pl.col("rep").is_not_null() & (pl.col("rep") != "")), on="bidder_org_id")
+            .join(reps, on="bidder_org_id")
             .with_columns(pl.struct("section_id", "rep").hash().alias("_k"))
             .collect()
         )

@@ -5,12 +5,16 @@ and shared unusual strings (the same typos or odd phrases in two bids).
    re-typeset copy is still a copy. At most ``MAX_CHARS`` characters of a bid are read.
 2. **Shingles.** Every run of ``k`` characters (``k = 5`` by default: about two Chinese words)
    is hashed to 64 bits with a polynomial rolling hash and a 64-bit finaliser, all at once over
-   the concatenated code points of every bid (numpy, no loop over bids). Shingles that occur
-   in the tender's own documents are removed: every bid copies the tenderer's forms, and that
-   is not collusion.
+   the concatenated code points of every bid (numpy, no loop over bids; blocks of positions
+   that stay in the CPU's cache). Shingles that occur in the tender's own documents are
+   removed: every bid copies the tenderer's forms, and that is not collusion.
+   Both indicators compare bids of one section from different bidders, so only the texts of a
+   section where at least two bidders have texts (the *candidates*) can be in a finding: the
+   filter is applied before any signature is computed (``Shingled``).
 3. **MinHash.** ``m`` salted hash functions ``h_j(s) = mix(s ⊕ salt_j)``; a bid's signature is
-   the minimum of each over its shingles (``np.minimum.reduceat`` over bids, one call per
-   function). The share of equal signature positions estimates the Jaccard similarity.
+   the minimum of each over its shingles. A block of shingles is hashed by all ``m`` functions
+   at once and reduced per bid (``np.minimum.reduceat``). The share of equal signature
+   positions estimates the Jaccard similarity.
 4. **LSH.** The signature is cut into ``bands`` bands of ``m / bands`` rows; two bids of one
    section are candidates when any band is identical (a relational self-join on
    ``(section, band, band hash)``). Candidates whose estimated similarity is at least
@@ -19,18 +23,21 @@ and shared unusual strings (the same typos or odd phrases in two bids).
    both in one section, from different bidders, and not in the tender's documents, is a shared
    oddity: a typo or an unusual phrase that one copied from the other. Pairs sharing at least
    ``min_rare`` such shingles are flagged (SIG-SHARED-ERRORS), with the strings as evidence.
+   Such a shingle occurs at least twice among the candidates' shingles: those (found by one
+   sort) are the only ones whose occurrences in the whole market are counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from sunbid.risk.indicators import Indicator, Severity, empty_flags
+from sunbid.risk.indicators import Indicator, Severity, empty_flags, repeated_keys
 from sunbid.risk.signals import ART_40
 from sunbid.risk.snapshot import Snapshot
 
@@ -48,6 +55,19 @@ def _mix(h: U64Array) -> U64Array:
     h = h ^ (h >> U64(33))
     h = h * U64(0xC4CEB93FE1A85EC9)
     return h ^ (h >> U64(33))
+
+
+def _mix_in_place(h: U64Array, tmp: U64Array) -> None:
+    """``_mix`` without temporaries (``tmp`` has the shape of ``h``)."""
+    for mult in (U64(0xFF51AFD7ED558CCD), U64(0xC4CEB93FE1A85EC9), None):
+        np.right_shift(h, U64(33), out=tmp)
+        np.bitwise_xor(h, tmp, out=h)
+        if mult is not None:
+            np.multiply(h, mult, out=h)
+
+
+SHINGLE_BLOCK = 1 << 15  # positions hashed at once
+MINHASH_BLOCK = 1024  # shingles hashed at once by every function: a block that stays in the CPU's cache
 
 
 def bid_documents(snapshot: Snapshot) -> pl.DataFrame:
@@ -71,41 +91,63 @@ def bid_documents(snapshot: Snapshot) -> pl.DataFrame:
 
 def shingles(texts: pl.Series, k: int) -> tuple[U64Array, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Hashes of every ``k``-character shingle of every text, the text each came from, and its
-    start position in that text. One pass over the concatenated code points."""
-    joined = "\x00".join(texts.to_list()) + "\x00"
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    start position in that text. One pass over the concatenated code points; a NUL character
+    ends a shingle as a text boundary does."""
+    values = texts.to_list()
+    lengths = np.fromiter((len(t) for t in values), dtype=np.int64, count=len(values))
+    cps = np.frombuffer("".join(values).encode("utf-32-le"), dtype=np.uint32)
     n = cps.size
-    doc = np.cumsum(cps == 0) - (cps == 0)  # the text each position belongs to
-    if n < k:
+    if n < k or k < 1:
         return np.zeros(0, U64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    starts = np.arange(n - k + 1)
-    valid = doc[starts] == doc[starts + k - 1]
-    valid &= cps[starts + k - 1] != 0
-    valid &= cps[starts] != 0
-    h = np.zeros(n - k + 1, dtype=U64)
+    first = np.cumsum(lengths) - lengths
+    counts = np.maximum(lengths - k + 1, 0)
+    text_of = np.repeat(np.arange(lengths.size, dtype=np.int64), counts)
+    position = np.arange(text_of.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    starts = first[text_of] + position
+    if (cps == 0).any():  # a NUL inside a text: no shingle spans it
+        nul = np.concatenate(([0], np.cumsum(cps == 0)))
+        keep = nul[starts + k] == nul[starts]
+        text_of, position, starts = text_of[keep], position[keep], starts[keep]
+    h = np.empty(n - k + 1, dtype=U64)
+    tmp = np.empty(min(SHINGLE_BLOCK, h.size), dtype=U64)
     base = U64(1_000_003)
     with np.errstate(over="ignore"):
-        for j in range(k):  # k shifted views, not a loop over texts
-            h = h * base + cps[j : n - k + 1 + j]
-        hashes = _mix(h[valid])
-    text_of = doc[starts][valid]
-    first = np.concatenate(([0], np.flatnonzero(cps == 0)[:-1] + 1))
-    position = starts[valid] - first[text_of]
-    return hashes, text_of.astype(np.int64), position.astype(np.int64)
+        for a in range(0, h.size, SHINGLE_BLOCK):  # blocks of positions that stay in the CPU's cache
+            b = min(a + SHINGLE_BLOCK, h.size)
+            block = h[a:b]
+            block[:] = cps[a:b]
+            for j in range(1, k):  # k shifted views, not a loop over texts
+                block *= base
+                block += cps[a + j : b + j]
+            _mix_in_place(block, tmp[: b - a])
+    hashes = h[starts]
+    return hashes, text_of, position
 
 
 def minhash(hashes: U64Array, text_of: npt.NDArray[np.int64], texts: int, m: int, seed: int = 2026) -> U64Array:
-    """The ``texts × m`` MinHash signatures (texts without shingles get all-ones rows)."""
+    """The ``texts × m`` MinHash signatures (texts without shingles get all-ones rows).
+
+    The shingles are taken a block at a time: each block is hashed by all ``m`` functions at
+    once (a ``block × m`` matrix) and reduced per text, so the work stays in the CPU's cache."""
     sig = np.full((texts, m), np.iinfo(np.uint64).max, dtype=U64)
     if hashes.size == 0:
         return sig
-    order = np.argsort(text_of, kind="stable")
-    hashes, text_of = hashes[order], text_of[order]
-    present, offsets = np.unique(text_of, return_index=True)
+    if (np.diff(text_of) < 0).any():
+        order = np.argsort(text_of, kind="stable")
+        hashes, text_of = hashes[order], text_of[order]
     salts = np.random.default_rng(seed).integers(1, 2**63, size=m, dtype=np.uint64)
+    block = np.empty((MINHASH_BLOCK, m), dtype=U64)
+    scratch = np.empty_like(block)
     with np.errstate(over="ignore"):
-        for j in range(m):  # one vectorised reduction per hash function
-            sig[present, j] = np.minimum.reduceat(_mix(hashes ^ salts[j]), offsets)
+        for a in range(0, hashes.size, MINHASH_BLOCK):
+            b = min(a + MINHASH_BLOCK, hashes.size)
+            rows = text_of[a:b]
+            starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            x, tmp = block[: b - a], scratch[: b - a]
+            np.bitwise_xor(hashes[a:b, None], salts[None, :], out=x)
+            _mix_in_place(x, tmp)
+            present = rows[starts]  # a text cut by the block's edge is combined with its other part
+            sig[present] = np.minimum(sig[present], np.minimum.reduceat(x, starts, axis=0))
     return sig
 
 
@@ -156,20 +198,57 @@ def _own_shingles(snapshot: Snapshot, k: int, tenders: pl.Series) -> pl.DataFram
     return pl.DataFrame({"tender_id": docs["tender_id"].gather(of), "h": h}).unique()
 
 
-Shingled = tuple[pl.DataFrame, pl.DataFrame]
+def _shingle_frame(row: npt.NDArray[np.int64], h: U64Array, pos: npt.NDArray[np.int64]) -> pl.DataFrame:
+    return pl.DataFrame({"row": row.astype(np.uint32), "h": h, "pos": pos})
+
+
+@dataclass(frozen=True)
+class Shingled:
+    """The bids with text and the shingles the two indicators read, less each tender's own.
+
+    Both indicators compare bids of one section from different bidders, so only texts of a
+    section where at least two bidders have texts can be in a finding (``candidates``):
+    MinHash reads their shingles only (``pairs``). A shared unusual string is a shingle held
+    by exactly two texts of the market, both candidates, so ``rare`` holds every occurrence, in
+    any text, of the shingles that occur twice among the candidate texts; every other shingle
+    is held by fewer texts or by texts that cannot pair. Frames: ``row`` (the text's row in ``docs``),
+    ``h`` (the shingle's hash) and ``pos`` (its start in the text), in text and position order.
+    """
+
+    docs: pl.DataFrame
+    pairs: pl.DataFrame
+    rare: pl.DataFrame
 
 
 def _bid_shingles(snapshot: Snapshot, k: int) -> Shingled:
-    """The bids with text, and their shingles (row, h, position) less the tender's own."""
     docs = bid_documents(snapshot)
+    empty = pl.DataFrame(schema={"row": pl.UInt32, "h": pl.UInt64, "pos": pl.Int64})
+    candidate = docs.select(pl.col("bidder_org_id").n_unique().over("section_id") >= 2).to_series().to_numpy()
+    if docs.height < 2 or not candidate.any():
+        return Shingled(docs, empty, empty)
     h, of, pos = shingles(docs["text"], k)
-    frame = pl.DataFrame({"row": of, "h": h, "pos": pos}).with_columns(
-        pl.col("row").cast(pl.UInt32), pl.Series("tender_id", docs["tender_id"].gather(of))
-    )
-    own = _own_shingles(snapshot, k, docs["tender_id"].unique())
+    in_pair = candidate[of]
+    # Shingles that occur twice among the candidate texts (a superset of those two candidate texts
+    # of one section share: one sort, no hash table), then every occurrence of them in the market.
+    shared = repeated_keys(pl.Series(h[in_pair]))
+    in_rare = pl.Series(h).is_in(shared.implode()).to_numpy()
+    pairs = _shingle_frame(of[in_pair], h[in_pair], pos[in_pair])
+    rare = _shingle_frame(of[in_rare], h[in_rare], pos[in_rare])
+    tenders = docs["tender_id"]
+    rows = pl.concat([pairs["row"], rare["row"]]).unique()
+    own = _own_shingles(snapshot, k, tenders.gather(rows).unique())
     if own.height:
-        frame = frame.join(own, on=["tender_id", "h"], how="anti")
-    return docs, frame
+        pairs, rare = (_drop_own(frame, tenders, own) for frame in (pairs, rare))
+    return Shingled(docs, pairs, rare)
+
+
+def _drop_own(frame: pl.DataFrame, tenders: pl.Series, own: pl.DataFrame) -> pl.DataFrame:
+    """The shingles that are not in their tender's own documents, in their order."""
+    return (
+        frame.with_columns(tenders.gather(frame["row"]).alias("tender_id"))
+        .join(own, on=["tender_id", "h"], how="anti", maintain_order="left")
+        .drop("tender_id")
+    )
 
 
 def _meta(docs: pl.DataFrame) -> pl.DataFrame:
@@ -194,16 +273,20 @@ def _similarity_flags(ind: SimilarBidDocuments, shingled: Shingled) -> pl.DataFr
     k, m, bands = int(ind["shingle"]), int(ind["permutations"]), int(ind["bands"])
     if m % bands:
         bands = max(1, m // max(1, m // bands))
-    docs, sh = shingled
+    docs, sh = shingled.docs, shingled.pairs
     if docs.height < 2 or sh.height == 0:
         return empty_flags()
-    sig = minhash(sh["h"].to_numpy(), sh["row"].to_numpy().astype(np.int64), docs.height, m)
+    # Signatures of the candidate texts only, numbered 0 … n-1 in text order.
+    row = sh["row"].to_numpy().astype(np.int64)
+    new_text = np.concatenate(([True], row[1:] != row[:-1]))
+    texts, dense = row[new_text], np.cumsum(new_text) - 1
+    sig = minhash(sh["h"].to_numpy(), dense, texts.size, m)
     rows = m // bands
-    band_hash = np.zeros((docs.height, bands), dtype=U64)
+    band_hash = np.zeros((texts.size, bands), dtype=U64)
     with np.errstate(over="ignore"):
         for b in range(bands):
             part = sig[:, b * rows : (b + 1) * rows]
-            acc = np.zeros(docs.height, dtype=U64)
+            acc = np.zeros(texts.size, dtype=U64)
             for r in range(rows):
                 acc = _mix(acc * U64(31) + part[:, r])
             band_hash[:, b] = acc
@@ -211,8 +294,9 @@ def _similarity_flags(ind: SimilarBidDocuments, shingled: Shingled) -> pl.DataFr
     buckets = (
         pl.DataFrame(
             {
-                "row": np.repeat(np.arange(docs.height), bands),
-                "band": np.tile(np.arange(bands), docs.height),
+                "i": np.repeat(np.arange(texts.size), bands),
+                "row": np.repeat(texts, bands),
+                "band": np.tile(np.arange(bands), texts.size),
                 "bh": band_hash.reshape(-1),
             }
         )
@@ -223,14 +307,18 @@ def _similarity_flags(ind: SimilarBidDocuments, shingled: Shingled) -> pl.DataFr
     pairs = (
         buckets.join(buckets, on=["section_id", "band", "bh"], suffix="_b")
         .filter(pl.col("row") < pl.col("row_b"))
-        .select("row", "row_b")
+        .select("row", "row_b", "i", "i_b")
         .unique()
     )
     if pairs.height == 0:
         return empty_flags()
-    left, right = pairs["row"].to_numpy(), pairs["row_b"].to_numpy()
+    left, right = pairs["i"].to_numpy(), pairs["i_b"].to_numpy()
     estimate = (sig[left] == sig[right]).mean(axis=1)
-    found = pairs.with_columns(pl.Series("similarity", estimate)).filter(pl.col("similarity") >= ind["similarity"])
+    found = (
+        pairs.drop("i", "i_b")
+        .with_columns(pl.Series("similarity", estimate))
+        .filter(pl.col("similarity") >= ind["similarity"])
+    )
     found = _pair_meta(found, docs, "row", "row_b").filter(pl.col("org_a") != pl.col("org_b"))
     if found.height == 0:
         return empty_flags()
@@ -254,7 +342,7 @@ def _similarity_flags(ind: SimilarBidDocuments, shingled: Shingled) -> pl.DataFr
 
 def _rare_flags(ind: SharedUnusualStrings, shingled: Shingled) -> pl.DataFrame:
     k = int(ind["shingle"])
-    docs, sh = shingled
+    docs, sh = shingled.docs, shingled.rare
     if docs.height < 2 or sh.height == 0:
         return empty_flags()
     # Sorted by shingle, then text, then position: the first row of each (shingle, text) is kept,

@@ -31,6 +31,7 @@ from functools import cached_property
 import polars as pl
 
 from sunbid.kernel.errors import DomainError
+from sunbid.risk.indicators import repeated_keys
 
 UTC_TIME = pl.Datetime("us", "UTC")
 
@@ -277,8 +278,21 @@ class Snapshot:
 
         One sort of the 64-bit keys and a comparison of neighbours (no hash table over every row).
         """
-        ordered = self.evidence["key"].sort()
-        return ordered.filter(ordered == ordered.shift(1)).unique()
+        return repeated_keys(self.evidence["key"])
+
+    @cached_property
+    def value_bidders(self) -> pl.DataFrame:
+        """For each (kind, value) of the shared rows: how many different bidders hold it across
+        the whole snapshot (``market_bidders``), and its ``vkey``. One pass over the evidence for
+        every signal that sets common values aside."""
+        values = self.shared_rows["vkey"].unique()
+        return (
+            self.evidence.lazy()
+            .filter(pl.col("vkey").is_in(values.implode()))
+            .group_by("kind", "value")
+            .agg(pl.col("vkey").first(), pl.col("bidder_org_id").n_unique().alias("market_bidders"))
+            .collect()
+        )
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -108,6 +108,20 @@ def test_r024_skips_processes_not_won_by_the_lowest_bid() -> None:
     assert R024(threshold=0.5).compute(m).height == 0
 
 
+def test_r024_takes_a_winner_tied_at_the_lowest_price_as_the_lowest_bid() -> None:
+    # Awarded to the second of two equal lowest bids: the gap to the runner-up at that price is 0.
+    for order in (
+        [("a", "r", 100.0, "valid"), ("a", "w", 100.0, "valid")],
+        [("a", "w", 100.0, "valid"), ("a", "r", 100.0, "valid")],
+    ):
+        m = market([proc("a")], [*order, ("a", "x", 120.0, "valid")], [("a", "w")])
+        [flag] = Flag.all(R024(threshold=0.01).compute(m))
+        assert flag.evidence["winner_id"] == "w" and flag.evidence["second_bidder"] == "r" and flag.value == 0.0
+    # A winner above the lowest price is still not the lowest bid.
+    above = market([proc("a")], [("a", "r", 100.0, "valid"), ("a", "w", 100.5, "valid")], [("a", "w")])
+    assert R024(threshold=0.01).compute(above).height == 0
+
+
 def test_r028_flags_identical_prices_from_different_bidders() -> None:
     m = market(
         [proc("a"), proc("b")],
