@@ -32,14 +32,16 @@ from sunbid.tendering.model import Category, DocumentKind, Method
 DEMO_PASSWORD = "sunbid-demo-2026"  # noqa: S105 - published demo credential
 ADMIN = Actor(user_id="system", role=Role.ADMINISTRATOR, org_id=None)
 
+#: username -> (name, credit code template, address, legal representative). Each organisation has
+#: its own representative: bidders under one head are related and their bids invalid (条例 第三十四条).
 ORGS = {
-    "tenderer": ("南京市城市建设投资有限公司", "91320100MA1XXXX01", "南京市建邺区江东中路 1 号"),
-    "agency": ("江苏阳光招标代理有限公司", "91320100MA1XXXX02", "南京市鼓楼区中山北路 8 号"),
-    "bidder1": ("南京第一建筑工程有限公司", "91320100MA1XXXX03", "南京市秦淮区中华路 10 号"),
-    "bidder2": ("江苏恒信建设集团有限公司", "91320100MA1XXXX04", "南京市江宁区天元路 20 号"),
-    "bidder3": ("苏州路桥工程有限公司", "91320500MA1XXXX05", "苏州市姑苏区人民路 30 号"),
-    "bidder4": ("安徽华东市政工程有限公司", "91340100MA1XXXX06", "合肥市蜀山区长江西路 40 号"),
-    "supervisor": ("南京市住房和城乡建设局", "11320100MB1XXXX07", "南京市玄武区北京东路 41 号"),
+    "tenderer": ("南京市城市建设投资有限公司", "91320100MA1XXXX01", "南京市建邺区江东中路 1 号", "周建华"),
+    "agency": ("江苏阳光招标代理有限公司", "91320100MA1XXXX02", "南京市鼓楼区中山北路 8 号", "李明"),
+    "bidder1": ("南京第一建筑工程有限公司", "91320100MA1XXXX03", "南京市秦淮区中华路 10 号", "张国强"),
+    "bidder2": ("江苏恒信建设集团有限公司", "91320100MA1XXXX04", "南京市江宁区天元路 20 号", "陈志刚"),
+    "bidder3": ("苏州路桥工程有限公司", "91320500MA1XXXX05", "苏州市姑苏区人民路 30 号", "刘海峰"),
+    "bidder4": ("安徽华东市政工程有限公司", "91340100MA1XXXX06", "合肥市蜀山区长江西路 40 号", "赵立军"),
+    "supervisor": ("南京市住房和城乡建设局", "11320100MB1XXXX07", "南京市玄武区北京东路 41 号", "吴卫东"),
 }
 
 USERS = [
@@ -274,11 +276,11 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
     clock = FixedClock(real_now - timedelta(days=40))
     sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
     org_ids: dict[str, str] = {}
-    for key, (name, code, address) in ORGS.items():
+    for key, (name, code, address, head) in ORGS.items():
         org = identity.create_organisation(
             platform.uow(),
             sys,
-            identity.NewOrganisation(name, demo_credit_code(code), address, legal_representative="法定代表人"),
+            identity.NewOrganisation(name, demo_credit_code(code), address, legal_representative=head),
         )
         org_ids[key] = org.id
     actors: dict[str, Actor] = {}

@@ -113,6 +113,8 @@ def run(console: Console, *, speed: float = 3600.0, workdir: Path | None = None)
             database_url=url,
             blob_dir=base / "blobs",
             ledger_key_file=base / "keys" / "ledger.pem",
+            platform_key_file=base / "keys" / "platform-key.pem",
+            platform_cert_file=base / "keys" / "platform-cert.pem",
             trust_dir=base / "trust",
         )
         platform = build(settings, clock=AcceleratedClock(datetime.now(UTC), factor=speed))
@@ -443,7 +445,14 @@ def _bidding(walk: Walk, platform: Platform, tid: str, base: Path) -> None:
     )
     public = walk.step("Anyone reads the opening record", None, "GET", f"/tenders/{tid}/opening")
     verify_json(public["record"], public["record_signature"], TrustStore([root]), walk.now())
+    bids = public["record"]["sections"][0]["bids"]
     rows = [
-        f"{b['bidder']['name']} {b['price'] or '—'} ({b['status']})" for b in public["record"]["sections"][0]["bids"]
+        f"{b['bidder']['name']} {b['price'] or '—'} ({b['status']}"
+        + "".join(f", invalid: {g.get('code')}" for g in b.get("invalid_grounds") or [])
+        + ")"
+        for b in bids
     ]
     walk.console.print("   📜 the record, signature checked: " + "; ".join(rows))
+    if any(b.get("invalid_grounds") for b in bids):
+        walk.failures += 1
+        walk.console.print("[red]!! the demo's bidders are independent, yet the opening found bids invalid[/]")
