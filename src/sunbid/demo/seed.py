@@ -23,6 +23,7 @@ from sunbid.experts import service as experts
 from sunbid.experts.model import ExpertFields, TitleLevel
 from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
+from sunbid.identity.passwords import hash_password
 from sunbid.kernel.clock import FixedClock
 from sunbid.kernel.context import SYSTEM, Actor, Context, Role
 from sunbid.tendering import opening_service
@@ -222,9 +223,14 @@ _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = ("建国", "志强", "海燕", "文博", "晓东", "立新", "春华", "国平", "明远", "丽娟", "振宇", "雪梅")
 
 
-def seed_experts(platform: Platform, clock: FixedClock, supervisor: Context, *, count: int = 60) -> list[str]:
+def seed_experts(
+    platform: Platform, clock: FixedClock, supervisor: Context, *, count: int = 60, password_hash: str | None = None
+) -> list[str]:
     """A pool of ``count`` experts with platform accounts, three in four in the local pool; the demo
-    user ``expert`` is the first. Two venues: the main evaluation room and a remote one."""
+    user ``expert`` is the first. Two venues: the main evaluation room and a remote one.
+
+    The accounts' password is the demo password; ``password_hash``, its hash made once, spares
+    hashing it again for every account."""
     sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
     made = []
     for n in range(count):
@@ -234,7 +240,11 @@ def seed_experts(platform: Platform, clock: FixedClock, supervisor: Context, *, 
         if user is None:
             name = _SURNAMES[n % len(_SURNAMES)] + _GIVEN[n % len(_GIVEN)]
             user = identity.create_user(
-                platform.uow(), sys, identity.NewUser(username, f"评标专家 {name}", DEMO_PASSWORD, Role.EXPERT, None)
+                platform.uow(),
+                sys,
+                identity.NewUser(
+                    username, f"评标专家 {name}", DEMO_PASSWORD, Role.EXPERT, None, password_hash=password_hash
+                ),
             )
         codes = (SPECIALTIES[n % len(SPECIALTIES)][0], SPECIALTIES[(n // 4) % len(SPECIALTIES)][0])
         fields = ExpertFields(
@@ -274,6 +284,8 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         return False
     real_now = platform.clock.now()
     clock = FixedClock(real_now - timedelta(days=40))
+    # Every demo account starts with the published demo password: one argon2id hash serves them all.
+    shared = hash_password(DEMO_PASSWORD)
     sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
     org_ids: dict[str, str] = {}
     for key, (name, code, address, head) in ORGS.items():
@@ -288,12 +300,17 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         user = identity.create_user(
             platform.uow(),
             sys,
-            identity.NewUser(username, display, DEMO_PASSWORD, role, org_ids[org_key] if org_key else None),
+            identity.NewUser(
+                username, display, DEMO_PASSWORD, role, org_ids[org_key] if org_key else None, password_hash=shared
+            ),
         )
         actors[username] = user.as_actor()
     say(f"{len(ORGS)} organisations and {len(USERS)} users (password {DEMO_PASSWORD})")
     pool = seed_experts(
-        platform, clock, Context(actor=actors["supervisor"], clock=clock, rules=platform.rules, address="127.0.0.1")
+        platform,
+        clock,
+        Context(actor=actors["supervisor"], clock=clock, rules=platform.rules, address="127.0.0.1"),
+        password_hash=shared,
     )
     say(
         f"an expert pool of {len(pool)} experts in two pools ({LOCAL_POOL}, {REMOTE_POOL}), "
