@@ -17,7 +17,7 @@ from typing import Any
 from sunbid.bootstrap import Platform
 from sunbid.crypto import Certificate, PrivateKey, load_private_key, sign_json
 from sunbid.crypto.ca import LocalCA, write_issued
-from sunbid.crypto.x509 import organisation_name
+from sunbid.crypto.x509 import organisation_name, person_name
 from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.experts import service as experts
 from sunbid.experts.model import ExpertFields, TitleLevel
@@ -129,26 +129,30 @@ def certificates_dir(platform: Platform) -> Path:
     return platform.settings.trust_dir.parent / "demo-certificates"
 
 
+def demo_ca(platform: Platform, now: datetime) -> LocalCA:
+    """The demo's certificate authority (SM2), made on first use; its key is encrypted with the
+    demo password."""
+    ca_dir = platform.settings.trust_dir.parent / "demo-ca"
+    if (ca_dir / "ca.json").exists():
+        return LocalCA.open(ca_dir)
+    return LocalCA.init(
+        ca_dir,
+        suite="gm",
+        common_name="sunbid 演示 CA",
+        organisation="sunbid 演示",
+        passphrase=DEMO_PASSWORD.encode(),
+        now=now,
+        iterations=10_000,
+    )
+
+
 def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]], now: datetime) -> None:
     """A demo CA, trusted by the platform, issues each organisation a signing certificate, and
     each bidder an encryption certificate too.
 
     The keys are encrypted with the demo password; the CA's root goes into the trust directory.
     """
-    ca_dir = platform.settings.trust_dir.parent / "demo-ca"
-    ca = (
-        LocalCA.open(ca_dir)
-        if (ca_dir / "ca.json").exists()
-        else LocalCA.init(
-            ca_dir,
-            suite="gm",
-            common_name="sunbid 演示 CA",
-            organisation="sunbid 演示",
-            passphrase=DEMO_PASSWORD.encode(),
-            now=now,
-            iterations=10_000,
-        )
-    )
+    ca = demo_ca(platform, now)
     out = certificates_dir(platform)
     for username in CERTIFIED:
         name, code = names[username]
@@ -160,8 +164,18 @@ def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]
             )
             write_issued(sealed, out, key_passphrase=DEMO_PASSWORD.encode(), stem=f"{username}-enc")
     platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ca_dir / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
+    shutil.copy(ca.directory / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
     platform.reload_trust()
+
+
+def issue_person_certificate(platform: Platform, username: str, name: str, now: datetime) -> Certificate:
+    """The demo CA issues a person, an evaluation expert say, a signing certificate in its own
+    name (the common name is the person's name, as a report signature requires), kept under the
+    demo's certificate folder as ``{username}-cert.pem`` and ``{username}-key.pem`` (the key
+    encrypted with the demo password) for :func:`demo_signer`."""
+    issued = demo_ca(platform, now).issue(DEMO_PASSWORD.encode(), subject=person_name(name), now=now, days=730)
+    write_issued(issued, certificates_dir(platform), key_passphrase=DEMO_PASSWORD.encode(), stem=username)
+    return issued.certificate
 
 
 def standard_scheme(*, anonymised: bool = True, award: dict[str, Any] | None = None) -> dict[str, Any]:
