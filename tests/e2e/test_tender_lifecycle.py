@@ -1,4 +1,5 @@
-"""A client drives one tender over real HTTP, from plan to objection, and meets every refusal."""
+"""A client drives one tender over real HTTP, from plan to objection, and meets every refusal; the
+guided tour drives one from the plan to the contract."""
 
 from __future__ import annotations
 
@@ -200,13 +201,18 @@ def test_plan_to_announcement_to_clarification_and_objection(
     ]
 
 
-def test_the_demo_command_runs_to_the_end(tmp_path: Any) -> None:
+def test_the_demo_command_runs_from_the_plan_to_the_contract_and_the_whole_ledger_holds(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     from rich.console import Console
 
     from sunbid.demo.walkthrough import run
 
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
     out = io.StringIO()
     assert run(Console(file=out, width=200), speed=60.0, workdir=tmp_path) == 0, out.getvalue()
     text = out.getvalue()
@@ -219,6 +225,14 @@ def test_the_demo_command_runs_to_the_end(tmp_path: Any) -> None:
         "envelope_malformed",
         "bid_deadline_passed",
         "opening_objection_unanswered",
+        "contribution_awaited",
+        "committee_not_found",
+        "scores_locked",
+        "rank_one_required",
+        "contract_departs_from_bid",
     ):
         assert code in text
-    assert "is opened" in text
+    assert "is opened" in text and "its section is contracted" in text
+    assert "ContractSigned" in text and "✔ the log holds" in text
+    assert text.rstrip().endswith("demo finished: every step behaved as the rules require")
+    assert not any(here.iterdir()), "the demo wrote outside its own directory"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sunbid.identity.passwords import hash_password, new_secret, token_hash, verify_password
+from sunbid.identity.passwords import hash_password, is_password_hash, new_secret, token_hash, verify_password
 
 PASSWORD = "correct horse battery staple"
 
@@ -21,6 +21,13 @@ def test_hashed_password_verifies_and_wrong_password_does_not() -> None:
 def test_no_hash_never_verifies() -> None:
     assert not verify_password(None, PASSWORD)
     assert not verify_password(None, "")
+
+
+def test_only_argon2id_hashes_with_readable_parameters_count_as_password_hashes() -> None:
+    assert is_password_hash(hash_password(PASSWORD))
+    assert not is_password_hash(PASSWORD)
+    assert not is_password_hash("$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+    assert not is_password_hash("$argon2id$v=19$m=oops")
 
 
 def test_a_malformed_hash_does_not_verify() -> None:

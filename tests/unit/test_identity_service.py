@@ -271,6 +271,34 @@ def test_administrator_creates_organisations_and_users_of_any_role(uow: FakeUnit
     assert bidder.org_id == org.id
 
 
+def test_accounts_made_with_one_hash_of_a_shared_password_each_log_in_with_it(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    shared = passwords.hash_password(PASSWORD)
+    for username in ("expert01", "expert02"):
+        made = identity.create_user(
+            uow, ctx(clock, ADMIN), NewUser(username, "评标专家", PASSWORD, Role.EXPERT, None, password_hash=shared)
+        )
+        assert made.password_hash == shared
+        assert login(uow, clock, username)
+    with pytest.raises(Unauthenticated):
+        login(uow, clock, "expert01", PASSWORD + "!")
+
+
+@pytest.mark.parametrize(
+    "given", ["", "plain-text-password", "$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "$argon2id$x"]
+)
+def test_an_account_whose_given_hash_is_not_argon2id_is_refused_and_nothing_is_written(
+    uow: FakeUnitOfWork, clock: FixedClock, given: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        identity.create_user(
+            uow, ctx(clock, ADMIN), NewUser("zhou", "周", PASSWORD, Role.EXPERT, None, password_hash=given)
+        )
+    assert refused.value.code == "password_hash_invalid"
+    assert uow.users.by_username("zhou") is None and uow.events == []
+
+
 @pytest.mark.parametrize("role", [Role.TENDERER, Role.AGENCY, Role.BIDDER])
 def test_market_users_must_belong_to_an_organisation(uow: FakeUnitOfWork, clock: FixedClock, role: Role) -> None:
     with pytest.raises(DomainError) as refused:

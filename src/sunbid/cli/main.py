@@ -125,9 +125,10 @@ def scheduler(
 
 
 @app.command()
-def demo(speed: Annotated[float, typer.Option(help="Simulated seconds per real second")] = 3600.0) -> None:
-    """Drive one tender through the HTTP API, from plan to announcement, clarification and objection,
-    with an accelerated clock, printing each step (the refusals too)."""
+def demo(speed: Annotated[float, typer.Option(help="Simulated seconds per real second")] = 60.0) -> None:
+    """Drive one tender through the HTTP API with an accelerated clock, from the plan to the contract:
+    announcement, objections, sealed bids, the opening, the blind draw, the evaluation, the award.
+    Each step is printed, the refusals too, and the whole ledger is verified at the end."""
     from sunbid.demo.walkthrough import run
 
     raise typer.Exit(run(console, speed=speed))

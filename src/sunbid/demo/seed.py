@@ -17,12 +17,13 @@ from typing import Any
 from sunbid.bootstrap import Platform
 from sunbid.crypto import Certificate, PrivateKey, load_private_key, sign_json
 from sunbid.crypto.ca import LocalCA, write_issued
-from sunbid.crypto.x509 import organisation_name
+from sunbid.crypto.x509 import organisation_name, person_name
 from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.experts import service as experts
 from sunbid.experts.model import ExpertFields, TitleLevel
 from sunbid.identity import service as identity
 from sunbid.identity.credit_code import complete_credit_code
+from sunbid.identity.passwords import hash_password
 from sunbid.kernel.clock import FixedClock
 from sunbid.kernel.context import SYSTEM, Actor, Context, Role
 from sunbid.tendering import opening_service
@@ -32,14 +33,16 @@ from sunbid.tendering.model import Category, DocumentKind, Method
 DEMO_PASSWORD = "sunbid-demo-2026"  # noqa: S105 - published demo credential
 ADMIN = Actor(user_id="system", role=Role.ADMINISTRATOR, org_id=None)
 
+#: username -> (name, credit code template, address, legal representative). Each organisation has
+#: its own representative: bidders under one head are related and their bids invalid (条例 第三十四条).
 ORGS = {
-    "tenderer": ("南京市城市建设投资有限公司", "91320100MA1XXXX01", "南京市建邺区江东中路 1 号"),
-    "agency": ("江苏阳光招标代理有限公司", "91320100MA1XXXX02", "南京市鼓楼区中山北路 8 号"),
-    "bidder1": ("南京第一建筑工程有限公司", "91320100MA1XXXX03", "南京市秦淮区中华路 10 号"),
-    "bidder2": ("江苏恒信建设集团有限公司", "91320100MA1XXXX04", "南京市江宁区天元路 20 号"),
-    "bidder3": ("苏州路桥工程有限公司", "91320500MA1XXXX05", "苏州市姑苏区人民路 30 号"),
-    "bidder4": ("安徽华东市政工程有限公司", "91340100MA1XXXX06", "合肥市蜀山区长江西路 40 号"),
-    "supervisor": ("南京市住房和城乡建设局", "11320100MB1XXXX07", "南京市玄武区北京东路 41 号"),
+    "tenderer": ("南京市城市建设投资有限公司", "91320100MA1XXXX01", "南京市建邺区江东中路 1 号", "周建华"),
+    "agency": ("江苏阳光招标代理有限公司", "91320100MA1XXXX02", "南京市鼓楼区中山北路 8 号", "李明"),
+    "bidder1": ("南京第一建筑工程有限公司", "91320100MA1XXXX03", "南京市秦淮区中华路 10 号", "张国强"),
+    "bidder2": ("江苏恒信建设集团有限公司", "91320100MA1XXXX04", "南京市江宁区天元路 20 号", "陈志刚"),
+    "bidder3": ("苏州路桥工程有限公司", "91320500MA1XXXX05", "苏州市姑苏区人民路 30 号", "刘海峰"),
+    "bidder4": ("安徽华东市政工程有限公司", "91340100MA1XXXX06", "合肥市蜀山区长江西路 40 号", "赵立军"),
+    "supervisor": ("南京市住房和城乡建设局", "11320100MB1XXXX07", "南京市玄武区北京东路 41 号", "吴卫东"),
 }
 
 USERS = [
@@ -126,26 +129,30 @@ def certificates_dir(platform: Platform) -> Path:
     return platform.settings.trust_dir.parent / "demo-certificates"
 
 
+def demo_ca(platform: Platform, now: datetime) -> LocalCA:
+    """The demo's certificate authority (SM2), made on first use; its key is encrypted with the
+    demo password."""
+    ca_dir = platform.settings.trust_dir.parent / "demo-ca"
+    if (ca_dir / "ca.json").exists():
+        return LocalCA.open(ca_dir)
+    return LocalCA.init(
+        ca_dir,
+        suite="gm",
+        common_name="sunbid 演示 CA",
+        organisation="sunbid 演示",
+        passphrase=DEMO_PASSWORD.encode(),
+        now=now,
+        iterations=10_000,
+    )
+
+
 def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]], now: datetime) -> None:
     """A demo CA, trusted by the platform, issues each organisation a signing certificate, and
     each bidder an encryption certificate too.
 
     The keys are encrypted with the demo password; the CA's root goes into the trust directory.
     """
-    ca_dir = platform.settings.trust_dir.parent / "demo-ca"
-    ca = (
-        LocalCA.open(ca_dir)
-        if (ca_dir / "ca.json").exists()
-        else LocalCA.init(
-            ca_dir,
-            suite="gm",
-            common_name="sunbid 演示 CA",
-            organisation="sunbid 演示",
-            passphrase=DEMO_PASSWORD.encode(),
-            now=now,
-            iterations=10_000,
-        )
-    )
+    ca = demo_ca(platform, now)
     out = certificates_dir(platform)
     for username in CERTIFIED:
         name, code = names[username]
@@ -157,8 +164,18 @@ def issue_demo_certificates(platform: Platform, names: dict[str, tuple[str, str]
             )
             write_issued(sealed, out, key_passphrase=DEMO_PASSWORD.encode(), stem=f"{username}-enc")
     platform.settings.trust_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ca_dir / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
+    shutil.copy(ca.directory / "ca-cert.pem", platform.settings.trust_dir / "sunbid-demo-ca.pem")
     platform.reload_trust()
+
+
+def issue_person_certificate(platform: Platform, username: str, name: str, now: datetime) -> Certificate:
+    """The demo CA issues a person, an evaluation expert say, a signing certificate in its own
+    name (the common name is the person's name, as a report signature requires), kept under the
+    demo's certificate folder as ``{username}-cert.pem`` and ``{username}-key.pem`` (the key
+    encrypted with the demo password) for :func:`demo_signer`."""
+    issued = demo_ca(platform, now).issue(DEMO_PASSWORD.encode(), subject=person_name(name), now=now, days=730)
+    write_issued(issued, certificates_dir(platform), key_passphrase=DEMO_PASSWORD.encode(), stem=username)
+    return issued.certificate
 
 
 def standard_scheme(*, anonymised: bool = True, award: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -220,9 +237,14 @@ _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = ("建国", "志强", "海燕", "文博", "晓东", "立新", "春华", "国平", "明远", "丽娟", "振宇", "雪梅")
 
 
-def seed_experts(platform: Platform, clock: FixedClock, supervisor: Context, *, count: int = 60) -> list[str]:
+def seed_experts(
+    platform: Platform, clock: FixedClock, supervisor: Context, *, count: int = 60, password_hash: str | None = None
+) -> list[str]:
     """A pool of ``count`` experts with platform accounts, three in four in the local pool; the demo
-    user ``expert`` is the first. Two venues: the main evaluation room and a remote one."""
+    user ``expert`` is the first. Two venues: the main evaluation room and a remote one.
+
+    The accounts' password is the demo password; ``password_hash``, its hash made once, spares
+    hashing it again for every account."""
     sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
     made = []
     for n in range(count):
@@ -232,7 +254,11 @@ def seed_experts(platform: Platform, clock: FixedClock, supervisor: Context, *, 
         if user is None:
             name = _SURNAMES[n % len(_SURNAMES)] + _GIVEN[n % len(_GIVEN)]
             user = identity.create_user(
-                platform.uow(), sys, identity.NewUser(username, f"评标专家 {name}", DEMO_PASSWORD, Role.EXPERT, None)
+                platform.uow(),
+                sys,
+                identity.NewUser(
+                    username, f"评标专家 {name}", DEMO_PASSWORD, Role.EXPERT, None, password_hash=password_hash
+                ),
             )
         codes = (SPECIALTIES[n % len(SPECIALTIES)][0], SPECIALTIES[(n // 4) % len(SPECIALTIES)][0])
         fields = ExpertFields(
@@ -272,13 +298,15 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         return False
     real_now = platform.clock.now()
     clock = FixedClock(real_now - timedelta(days=40))
+    # Every demo account starts with the published demo password: one argon2id hash serves them all.
+    shared = hash_password(DEMO_PASSWORD)
     sys = Context(actor=ADMIN, clock=clock, rules=platform.rules)
     org_ids: dict[str, str] = {}
-    for key, (name, code, address) in ORGS.items():
+    for key, (name, code, address, head) in ORGS.items():
         org = identity.create_organisation(
             platform.uow(),
             sys,
-            identity.NewOrganisation(name, demo_credit_code(code), address, legal_representative="法定代表人"),
+            identity.NewOrganisation(name, demo_credit_code(code), address, legal_representative=head),
         )
         org_ids[key] = org.id
     actors: dict[str, Actor] = {}
@@ -286,12 +314,17 @@ def seed(platform: Platform, *, log: Callable[[str], None] | None = None) -> boo
         user = identity.create_user(
             platform.uow(),
             sys,
-            identity.NewUser(username, display, DEMO_PASSWORD, role, org_ids[org_key] if org_key else None),
+            identity.NewUser(
+                username, display, DEMO_PASSWORD, role, org_ids[org_key] if org_key else None, password_hash=shared
+            ),
         )
         actors[username] = user.as_actor()
     say(f"{len(ORGS)} organisations and {len(USERS)} users (password {DEMO_PASSWORD})")
     pool = seed_experts(
-        platform, clock, Context(actor=actors["supervisor"], clock=clock, rules=platform.rules, address="127.0.0.1")
+        platform,
+        clock,
+        Context(actor=actors["supervisor"], clock=clock, rules=platform.rules, address="127.0.0.1"),
+        password_hash=shared,
     )
     say(
         f"an expert pool of {len(pool)} experts in two pools ({LOCAL_POOL}, {REMOTE_POOL}), "

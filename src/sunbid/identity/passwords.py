@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
@@ -16,6 +16,15 @@ _DUMMY = _hasher.hash(secrets.token_urlsafe(16))
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def is_password_hash(value: str) -> bool:
+    """Whether ``value`` is an argon2id hash with readable parameters (not whether it is right)."""
+    try:
+        extract_parameters(value)
+    except InvalidHashError:
+        return False
+    return value.startswith("$argon2id$")
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
