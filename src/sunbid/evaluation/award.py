@@ -34,7 +34,7 @@ from sunbid.experts import service as experts
 from sunbid.identity.model import PerformanceRecord as OrgPerformance
 from sunbid.identity.policy import Action, allowed, authorize
 from sunbid.kernel.context import Context
-from sunbid.kernel.errors import DomainError, RuleViolation, not_found
+from sunbid.kernel.errors import Conflict, DomainError, RuleViolation, not_found
 from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
 from sunbid.tendering.bid_model import DepositStatus
@@ -430,14 +430,14 @@ def decide(
             if scheme.award.state_funded and above:
                 missing = [b for b in above if b not in given or given[b].get("code") not in RANK_ONE_EXCEPTIONS]
                 if missing or any(not str(given[b].get("evidence", "")).strip() for b in above):
-                    raise RuleViolation(
+                    raise Conflict(
                         "rank_one_required",
                         f"国有资金占控股或者主导地位的项目，招标人应当确定排名第一的中标候选人为中标人，"
                         f"除非其放弃中标、因不可抗力不能履行合同、不按要求提交履约保证金或者被查实存在影响中标结果的违法行为（{REGS}第五十五条）",
                         "In a state-funded project the first-ranked candidate wins unless it gave up, cannot perform by "
                         "force majeure, did not furnish the performance security, or was found to have broken the law "
                         f"({REGS}第五十五条); each candidate passed over needs one of these, with evidence",
-                        rule="max_candidates",
+                        article=f"{REGS}第五十五条",
                         passed_over=missing or above,
                         exceptions=sorted(RANK_ONE_EXCEPTIONS),
                     )
@@ -648,12 +648,12 @@ def sign_contract(
         if "".join(str(terms["subject"]).split()) not in "".join((loaded.section.scope + loaded.section.name).split()):
             departures.append({"term": "subject", "contract": terms["subject"], "tender": loaded.section.scope})
         if departures:
-            raise RuleViolation(
+            raise Conflict(
                 "contract_departs_from_bid",
                 f"合同的标的、价款、质量、履行期限等主要条款应当与招标文件和中标人的投标文件的内容一致（{REGS}第五十七条）",
                 f"The contract's subject, price, quality and period must be those of the tender documents and the "
                 f"winning bid ({REGS}第五十七条)",
-                rule="contract_sign_days_after_award",
+                article=f"{REGS}第五十七条",
                 departures=departures,
             )
         security = terms.get("performance_security")
