@@ -256,7 +256,7 @@ def scan(
     else:
         from sunbid.bootstrap import build
         from sunbid.config import Settings
-        from sunbid.storage.risk_snapshot import build_snapshot
+        from sunbid.storage.risk_snapshot import STEPS, build_snapshot
 
         platform = build(Settings())
         with Progress(
@@ -266,7 +266,7 @@ def scan(
             TimeElapsedColumn(),
             console=console,
         ) as progress:
-            task = progress.add_task("reading the database", total=STEPS_SNAPSHOT + 6)
+            task = progress.add_task("reading the database", total=STEPS_SNAPSHOT + STEPS)
 
             def step(s: str) -> None:
                 progress.update(task, advance=1, description=s)
@@ -275,7 +275,7 @@ def scan(
             if snapshot_dir is not None:
                 snap.write(str(snapshot_dir))
             result = scan_snapshot(snap, thresholds=limits, model=model, step=step)
-            progress.update(task, completed=STEPS_SNAPSHOT + 6)
+            progress.update(task, completed=STEPS_SNAPSHOT + STEPS)
         platform.engine.dispose()
         title = "platform database"
     _write_outputs(result, out, title)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sunbid.risk.experts import EXPERT_INDICATORS
 from sunbid.risk.indicators import Indicator
 from sunbid.risk.networks import AbnormalWinners, HabitualLosers, LinkedGroups, Rotation, UnusualPairs
 from sunbid.risk.redflags import CARDINAL_FLAGS, CRI_COMPONENTS, CorruptionRiskIndex
@@ -20,6 +21,7 @@ FAMILIES = {
     "cri": "Fazekas' corruption risk index (CRI) and its components (platform and OCDS)",
     "network": "Co-bidding networks 共同投标网络 (platform and OCDS)",
     "review": "Fair-competition review of tender documents 公平竞争审查 (platform)",
+    "expert": "Evaluation committees 评标专家评分与抽取 (platform)",
 }
 
 INDICATORS: tuple[type[Indicator], ...] = (
@@ -38,6 +40,7 @@ INDICATORS: tuple[type[Indicator], ...] = (
     HabitualLosers,
     AbnormalWinners,
     QualificationOutliers,
+    *EXPERT_INDICATORS,
 )
 
 

@@ -2,7 +2,8 @@
 
 :func:`scan_snapshot` runs, in order, the statutory signals (``signals``, ``similarity``), the
 price screens and the collusion model per section (``screens``, ``model``), the red flags and
-CRI (``redflags``), the networks (``networks``) and the fair-competition review (``review``).
+CRI (``redflags``), the networks (``networks``), the fair-competition review (``review``) and the
+evaluation committees' patterns (``experts``).
 :func:`scan_market` runs what an OCDS market supports: screens, model, red flags, networks.
 The result holds the flags (``indicators.FLAG_SCHEMA``), the skips (``SKIP_SCHEMA``), one row
 of screens and score per process, and the data of the report's charts.
@@ -23,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from sunbid.kernel.errors import DomainError
+from sunbid.risk.experts import expert_indicators
 from sunbid.risk.features import compute_features
 from sunbid.risk.indicators import Severity, concat_flags, concat_skips, empty_flags, skips, with_flag_ids
 from sunbid.risk.market import Market, from_snapshot
@@ -36,7 +38,7 @@ from sunbid.risk.similarity import similarity_signals
 from sunbid.risk.snapshot import Snapshot
 
 Step = Callable[[str], None]
-STEPS_SNAPSHOT = 8
+STEPS_SNAPSHOT = 9
 STEPS_MARKET = 4
 CHART_TENDERS = 24  # bid distributions drawn in the report
 
@@ -224,8 +226,10 @@ def scan_snapshot(
     result = scan_market(market, statutory=statutory, thresholds=t, model=model, step=step)
     step("tender document review")
     review = review_documents(snapshot.documents, snapshot.tenders, **t)
+    step("evaluation committees")
+    experts = expert_indicators(snapshot, **t)
     step("flags")
-    result.flags = concat_flags([_platform_places(result.flags, snapshot), review])
+    result.flags = concat_flags([_platform_places(result.flags, snapshot), review, experts])
     unread = snapshot.bids.filter(pl.col("amount").is_null() & (pl.col("status") == "decrypted"))
     if unread.height:
         result.skips = concat_skips(
@@ -248,6 +252,8 @@ def scan_snapshot(
             "documents_reviewed": snapshot.documents.filter(pl.col("text").is_not_null()).height,
             "bid_texts": snapshot.bid_texts.height,
             "evidence_rows": snapshot.evidence.height,
+            "scores": snapshot.scores.height,
+            "sittings": snapshot.sittings.height,
         }
     )
     return result

@@ -18,8 +18,9 @@ required one. Amounts are Float64 yuan: analytics, not bookkeeping (the domain k
 | ``relations`` | control relation | parent, child, kind (控股, 管理) |
 | ``documents`` | tender document | version, file, SHA-256 and, for text documents, the text |
 | ``bid_texts`` | text of a bid | the decrypted text files of opened bids, for document similarity |
-| ``awards`` | award | **a place for evaluation's results**: the winning bid per section (empty until evaluation is built) |
-| ``scores`` | expert score | **a place for evaluation's scores**: bid, expert, criterion, score (empty until evaluation is built) |
+| ``awards`` | award | the winning bid of each section whose award is decided |
+| ``scores`` | member's score | one committee member's points for one bid on one subjective factor, with the factor's maximum, once the evaluation is concluded (a replaced member's void scores left out, 条例 第四十八条) |
+| ``sittings`` | committee seat | who sat on the committee of a section: the expert (or the tenderer's representative), how the seat was filled, whether the member was replaced |
 """
 
 from __future__ import annotations
@@ -168,9 +169,21 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "tender_id": pl.String(),
         "section_id": pl.String(),
         "bid_id": pl.String(),
-        "expert_id": pl.String(),
+        "bidder_org_id": pl.String(),
+        "expert_id": pl.String(),  # the expert, or the user id of a tenderer's representative
+        "member_kind": pl.String(),  # expert or representative
         "criterion": pl.String(),
         "score": pl.Float64(),
+        "max_score": pl.Float64(),  # the factor's points as the tender declared them; null if unknown
+    },
+    "sittings": {
+        "tender_id": pl.String(),
+        "section_id": pl.String(),
+        "expert_id": pl.String(),
+        "member_kind": pl.String(),  # expert or representative
+        "status": pl.String(),  # active, replaced (a reserve who never sat is not a sitting)
+        "remote": pl.Boolean(),  # from another city's pool (远程异地评标)
+        "sat_at": UTC_TIME,  # when the evaluation started
     },
 }
 
@@ -187,7 +200,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "documents": ("tender_id",),
     "bid_texts": ("bid_id", "text"),
     "awards": ("section_id", "bid_id"),
-    "scores": ("bid_id",),
+    "scores": ("section_id", "bid_id", "expert_id", "criterion", "score"),
+    "sittings": ("section_id", "expert_id"),
 }
 
 
@@ -253,6 +267,7 @@ class Snapshot:
     bid_texts: pl.DataFrame
     awards: pl.DataFrame
     scores: pl.DataFrame
+    sittings: pl.DataFrame
 
     @classmethod
     def build(cls, **tables: pl.DataFrame | None) -> Snapshot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -36,6 +37,17 @@ from sunbid.supervision.warning_model import (
     WarningStatus,
 )
 from sunbid.tendering.model import TenderStatus
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    """A JSON column's object (PostgreSQL and SQLite both give it parsed; a string is parsed)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
 
 #: Values per IN list: well under every driver's parameter limit.
 CHUNK = 500
@@ -401,6 +413,19 @@ class CreditFactsRepository:
             where(sa.select(f.id, f.expert_id, f.flagged_at).where(f.flagged_at >= since), f.expert_id)
         ):
             out.append(CreditFact(SubjectType.EXPERT, r.expert_id, FactKind.EXPERT_DEVIATION, r.flagged_at, r.id))
+        w = t.warnings.c
+        confirmed = sa.select(w.id, w.evidence, w.ended_at).where(
+            w.indicator.like("EXPERT-%"),
+            w.status == WarningStatus.CLOSED.value,
+            w.closed_outcome == CloseOutcome.CONFIRMED.value,
+            w.ended_at >= since,
+        )
+        found = [(r, _json_object(r.evidence).get("expert_id")) for r in self._rows(confirmed)]
+        named = {str(e) for _, e in found if e is not None and (expert is None or e == expert)}
+        experts = set(self.session.scalars(sa.select(t.experts.c.id).where(t.experts.c.id.in_(sorted(named)))))
+        for r, expert_id in found:  # a representative's warning is no expert's record
+            if expert_id in experts:
+                out.append(CreditFact(SubjectType.EXPERT, str(expert_id), FactKind.CONFIRMED_WARNING, r.ended_at, r.id))
         rt = t.expert_ratings.c
         for r in self._rows(
             where(sa.select(rt.id, rt.expert_id, rt.rated_at, rt.score).where(rt.rated_at >= since), rt.expert_id)

@@ -17,6 +17,8 @@ organisations that bid in them or manage them): the scan of one tender's market 
 opening or award reads that market, not the whole platform. ``texts_of`` limits the texts read
 (documents and bids) to some of them. **Awards** come from the evaluations' decisions (the
 winning bid of each decided section), and a tender's ``awarded_at`` is its first decision.
+**Scores** are the sitting members' points of every concluded evaluation, with each factor's
+maximum from the scheme the tender declared; **sittings** are the committees' members.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ MAX_TEXT_BYTES = 8 << 20
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".htm", ".html", ".xml", ".json")
 HARDWARE_KEYS = ("disk_serial", "cpu_id", "board_serial", "bios_uuid", "lock_id", "hardware_id")
 Step = Callable[[str], None]
+#: The steps :func:`build_snapshot` reports (bid texts included).
+STEPS = 6
 
 
 def _yuan(value: Any) -> float | None:
@@ -152,6 +156,10 @@ def build_snapshot(
         evidence.extend(_deposit_evidence(deposits, bids))
         awards = _awards(conn, scope, bids)
         tender_rows = _awarded_at(tender_rows, awards)
+        say("committees and their scores")
+        orgs_of = {b["bid_id"]: b["bidder_org_id"] for b in bids}
+        scores = _scores(conn, scope, orgs_of)
+        sittings = _sittings(conn, scope)
         say("organisations")
         orgs = sa.select(t.organisations)
         rels = sa.select(t.organisation_relations)
@@ -210,7 +218,84 @@ def build_snapshot(
         documents=_frame(docs, ["tender_id"]),
         bid_texts=_frame(texts, ["bid_id", "text"]),
         awards=_frame(awards, ["section_id", "bid_id"]),
+        scores=_frame(scores, ["section_id", "bid_id", "expert_id", "criterion", "score"]),
+        sittings=_frame(sittings, ["section_id", "expert_id"]),
     )
+
+
+def _member_id(expert_id: str | None, user_id: str | None) -> str | None:
+    """Who sat: the expert, or the user a tenderer's representative is."""
+    return expert_id if expert_id is not None else user_id
+
+
+def _scores(conn: Connection, scope: Scope, orgs_of: dict[str, str]) -> list[dict[str, Any]]:
+    """The points each sitting member gave, once the evaluation is concluded (its report exists):
+    scores still being given are not yet the committee's, and a replaced member's are void
+    (条例 第四十八条)."""
+    ev, sc, m = t.evaluations.c, t.evaluation_scores.c, t.committee_members.c
+    concluded = _within(
+        sa.select(ev.id, ev.tender_id, ev.section_id, ev.scheme).where(ev.concluded_at.is_not(None)),
+        ev.tender_id,
+        scope,
+    )
+    evaluations = {r["id"]: r for r in _rows(conn, concluded)}
+    if not evaluations:
+        return []
+    maxima: dict[tuple[str, str], float | None] = {}
+    for eid, r in evaluations.items():
+        scheme = _json(r["scheme"]) or {}
+        for f in scheme.get("factors") or []:
+            if isinstance(f, dict) and f.get("id") is not None:
+                try:
+                    maxima[(eid, str(f["id"]))] = float(f["max_points"])
+                except (KeyError, TypeError, ValueError):
+                    maxima[(eid, str(f["id"]))] = None
+    query = (
+        sa.select(sc.evaluation_id, sc.bid_id, sc.factor_id, sc.points, m.kind, m.expert_id, m.user_id)
+        .join(t.committee_members, t.committee_members.c.id == sc.member_id)
+        .where(m.status == "active", sc.evaluation_id.in_(concluded.with_only_columns(ev.id)))
+    )
+    out = []
+    for r in _rows(conn, query):
+        e = evaluations[r["evaluation_id"]]
+        out.append(
+            {
+                "tender_id": e["tender_id"],
+                "section_id": e["section_id"],
+                "bid_id": r["bid_id"],
+                "bidder_org_id": orgs_of.get(r["bid_id"]),
+                "expert_id": _member_id(r["expert_id"], r["user_id"]),
+                "member_kind": str(r["kind"]),
+                "criterion": r["factor_id"],
+                "score": float(r["points"]),
+                "max_score": maxima.get((r["evaluation_id"], r["factor_id"])),
+            }
+        )
+    return out
+
+
+def _sittings(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    """Who sat on each committee whose evaluation has started (reserves who never sat left out)."""
+    c, m = t.committees.c, t.committee_members.c
+    query = _within(
+        sa.select(c.tender_id, c.section_id, c.started_at, m.kind, m.expert_id, m.user_id, m.status, m.remote)
+        .join(t.committee_members, m.committee_id == c.id)
+        .where(c.started_at.is_not(None), m.status != "reserve"),
+        c.tender_id,
+        scope,
+    )
+    return [
+        {
+            "tender_id": r["tender_id"],
+            "section_id": r["section_id"],
+            "expert_id": _member_id(r["expert_id"], r["user_id"]),
+            "member_kind": str(r["kind"]),
+            "status": str(r["status"]),
+            "remote": bool(r["remote"]),
+            "sat_at": r["started_at"],
+        }
+        for r in _rows(conn, query)
+    ]
 
 
 def _awards(conn: Connection, scope: Scope, bids: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -53,6 +53,9 @@ from sunbid.supervision.warning_model import (
 _ORG_SUBJECTS = ("bidder", "bidders", "buyer", "organisation", "organisations")
 #: Subject types about the tender itself: the tender's managers answer for them.
 _TENDER_SUBJECTS = ("tender", "process", "section", "document")
+#: Subject types about a committee member (the expert's id is in the evidence); with a bidder, the
+#: bidder is in the evidence's ``bidders``.
+_EXPERT_SUBJECTS = ("expert", "expert_bidder")
 #: Scans per scheduler pass: a backlog (a new installation over old data) is worked off over passes.
 SCANS_PER_PASS = 50
 
@@ -68,16 +71,23 @@ def tender_flags(scan: TenderScan, tenderer_org_id: str, agency_org_id: str | No
     parties = set(scan.bid_orgs.values()) | {tenderer_org_id} | ({agency_org_id} if agency_org_id else set())
     out = []
     for flag in scan.flags:
-        if flag.tender_id == scan.tender_id or (
-            flag.tender_id is None and flag.subject_type in _ORG_SUBJECTS and parties & set(flag.subject_ids)
-        ):
+        if flag.tender_id == scan.tender_id or (flag.tender_id is None and parties & _named_orgs(flag)):
             out.append(flag)
     return out
 
 
-def _org_ids(flag: Flag, bid_orgs: Mapping[str, str], managers: Sequence[str]) -> list[str]:
+def _named_orgs(flag: Flag) -> set[str]:
+    """The organisations a market-wide flag is about: its subjects, or the bidders its evidence
+    names (an expert and a bidder, say)."""
     if flag.subject_type in _ORG_SUBJECTS:
-        return sorted(set(flag.subject_ids))
+        return set(flag.subject_ids)
+    named = flag.evidence.get("bidders")
+    return {str(o) for o in named} if isinstance(named, list) else set()
+
+
+def _org_ids(flag: Flag, bid_orgs: Mapping[str, str], managers: Sequence[str]) -> list[str]:
+    if flag.subject_type in _ORG_SUBJECTS or flag.subject_type in _EXPERT_SUBJECTS:
+        return sorted(_named_orgs(flag))
     if flag.subject_type == "bids":
         named = flag.evidence.get("bidders")
         found = {bid_orgs[b] for b in flag.subject_ids if b in bid_orgs}

@@ -84,3 +84,25 @@ def test_only_medium_and_high_flags_become_warnings_once_each_naming_their_organ
     assert made["SIG-DEVICE"].value is None, "a value that is not a number is stored as none"
     assert [e.name for e in uow.events] == ["WarningRaised"] * 3
     assert all(not e.public and "evidence_sha256" in e.data and "evidence" not in e.data for e in uow.events)
+
+
+def test_an_experts_findings_reach_the_tenders_where_its_bidder_bids_and_name_the_bidder() -> None:
+    scan = TenderScan(
+        "tnd_1",
+        [
+            flag("EXPERT-DEVIATION", "medium", "expert", ("exp_1",), "tnd_1", expert_id="exp_1"),
+            flag("EXPERT-FAVOURS-BIDDER", "medium", "expert_bidder", ("exp_2", "org_a"), None, expert_id="exp_2",
+                 bidders=["org_a"]),  # fmt: skip
+            flag("EXPERT-SITS-WITH-BIDDERS", "medium", "expert_bidder", ("exp_3", "org_q"), None, expert_id="exp_3",
+                 bidders=["org_q"]),  # fmt: skip
+        ],
+        {"bid_a": "org_a", "bid_b": "org_b"},
+    )
+    flags = tender_flags(scan, "org_t", None)
+    assert [f.indicator for f in flags] == ["EXPERT-DEVIATION", "EXPERT-FAVOURS-BIDDER"], "org_q bid elsewhere"
+    uow = FakeUow()
+    raise_warnings(uow, Context(actor=SYSTEM, clock=FixedClock(AT)), flags, scan_tender="tnd_1",  # type: ignore[arg-type]
+                   bid_orgs=scan.bid_orgs, managers=["org_t"], source="award")  # fmt: skip
+    made = {w.indicator: w for w in uow.warnings.rows}
+    assert made["EXPERT-FAVOURS-BIDDER"].org_ids == ["org_a"] and made["EXPERT-FAVOURS-BIDDER"].tender_id == "tnd_1"
+    assert made["EXPERT-DEVIATION"].org_ids == [], "a member's scores are no organisation's record"
