@@ -91,10 +91,24 @@ def test_an_experts_findings_reach_the_tenders_where_its_bidder_bids_and_name_th
         "tnd_1",
         [
             flag("EXPERT-DEVIATION", "medium", "expert", ("exp_1",), "tnd_1", expert_id="exp_1"),
-            flag("EXPERT-FAVOURS-BIDDER", "medium", "expert_bidder", ("exp_2", "org_a"), None, expert_id="exp_2",
-                 bidders=["org_a"]),  # fmt: skip
-            flag("EXPERT-SITS-WITH-BIDDERS", "medium", "expert_bidder", ("exp_3", "org_q"), None, expert_id="exp_3",
-                 bidders=["org_q"]),  # fmt: skip
+            flag(
+                "EXPERT-FAVOURS-BIDDER",
+                "medium",
+                "expert_bidder",
+                ("exp_2", "org_a"),
+                None,
+                expert_id="exp_2",
+                bidders=["org_a"],
+            ),
+            flag(
+                "EXPERT-SITS-WITH-BIDDERS",
+                "medium",
+                "expert_bidder",
+                ("exp_3", "org_q"),
+                None,
+                expert_id="exp_3",
+                bidders=["org_q"],
+            ),
         ],
         {"bid_a": "org_a", "bid_b": "org_b"},
     )
