@@ -63,9 +63,15 @@ class ServerProcess:
     benchmarks that must not share the interpreter (or that kill the server on purpose)."""
 
     def __init__(
-        self, env: dict[str, str], port: int | None = None, command: Callable[[int], list[str]] | None = None
+        self,
+        env: dict[str, str],
+        port: int | None = None,
+        command: Callable[[int], list[str]] | None = None,
+        cwd: str | None = None,
+        start_seconds: float = 60,
     ) -> None:
-        """``command(port)`` is the command line; by default ``sunbid serve --port PORT``."""
+        """``command(port)`` is the command line; by default ``sunbid serve --port PORT``, run in
+        ``cwd`` (default: this process's), given ``start_seconds`` to answer its health check."""
         if port is None:
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
@@ -74,7 +80,7 @@ class ServerProcess:
         self.args = (
             command(port) if command else [sys.executable, "-m", "sunbid.cli.main", "serve", "--port", str(port)]
         )
-        self.env = env
+        self.env, self.cwd, self.start_seconds = env, cwd, start_seconds
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> ServerProcess:
@@ -82,17 +88,18 @@ class ServerProcess:
 
         # the command line is the caller's own (tests and benchmarks), never a request's
         self.process = subprocess.Popen(  # noqa: S603
-            self.args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self.args, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + self.start_seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 if httpx2.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
                     return self
             except httpx2.TransportError:
                 time.sleep(0.1)
         self.process.kill()
-        raise RuntimeError("the server process did not start")
+        self.process.wait()
+        raise RuntimeError(f"the server process did not start (exit code {self.process.returncode})")
 
     @property
     def pid(self) -> int:

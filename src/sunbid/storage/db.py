@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +18,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _sqlite_directory(url: str) -> None:
+    """Make the directory of a SQLite file (``var/`` on a fresh checkout): SQLite makes the file,
+    not the directories above it."""
+    database = sa.engine.make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        _sqlite_directory(url)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
