@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from sunbid.demo.seed import standard_scheme
 from sunbid.tendering import service as tendering
-from tests.factories import PASSWORD, World, credit_code, make_world
+from tests.factories import PASSWORD, World, credit_code
 from tests.integration import matrix_bids as mb
 from tests.integration import matrix_evaluations as mev
 from tests.integration import matrix_experts as me
@@ -992,11 +992,6 @@ def test_every_endpoint_is_in_the_matrix(api: TestClient) -> None:
     covered = {(c.method, c.path) for c in CASES}
     assert routes - covered == set(), "endpoints without an access-matrix row"
     assert covered - routes == set(), "matrix rows for endpoints that do not exist"
-
-
-@pytest.fixture
-def world(platform: Any, clock: Any) -> World:
-    return make_world(platform, clock)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sunbid.bootstrap import Platform
 from sunbid.demo.seed import standard_scheme
 from sunbid.evaluation import award, sitting
 from sunbid.evaluation.model import EvaluationStatus, NoticeKind, PerformanceKind
@@ -20,21 +18,11 @@ from sunbid.kernel.errors import DomainError
 from sunbid.supervision import service as complaints
 from sunbid.supervision.model import ComplaintChannel, ComplaintMatter, ComplaintStatus
 from sunbid.tendering.bid_model import DepositStatus
-from tests.evaluating import Evaluating, make_evaluating
-from tests.factories import World, make_world
+from tests.evaluating import Evaluating
+from tests.factories import World
 
 PRICES = {"bidder": "11000000.00", "bidder2": "11500000.00", "bidder3": "10800000.00"}
 SEPARATED = {"mode": "separated", "candidate_count": 3, "decision_method": "committee_majority"}
-
-
-@pytest.fixture
-def world(platform: Platform, clock: object) -> World:
-    return make_world(platform, clock)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def ev(world: World, tmp_path: Path) -> Evaluating:
-    return make_evaluating(world, tmp_path)
 
 
 def refused(code: str) -> pytest.RaisesContext[DomainError]:

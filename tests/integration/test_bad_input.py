@@ -8,15 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sunbid.bootstrap import Platform
-from sunbid.kernel.clock import FixedClock
-from tests.factories import PASSWORD, World, credit_code, make_world
+from tests.factories import PASSWORD, World, credit_code
 from tests.integration.snapshot import snapshot
 from tests.integration.test_access_matrix import plan_body, tender_body
-
-
-@pytest.fixture
-def world(platform: Platform, clock: FixedClock) -> World:
-    return make_world(platform, clock)
 
 
 def refused(

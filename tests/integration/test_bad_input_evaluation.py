@@ -4,7 +4,6 @@ with a stable code, never a 500, and changes nothing."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,22 +11,11 @@ from fastapi.testclient import TestClient
 
 from sunbid.bootstrap import Platform
 from sunbid.demo.seed import standard_scheme
-from sunbid.kernel.clock import FixedClock
-from tests.evaluating import Evaluating, make_evaluating
-from tests.factories import World, make_world
+from tests.evaluating import Evaluating
+from tests.factories import World
 from tests.integration.test_bad_input import refused
 
 PRICES = {"bidder": "11000000.00", "bidder2": "11500000.00", "bidder3": "10800000.00"}
-
-
-@pytest.fixture
-def world(platform: Platform, clock: FixedClock) -> World:
-    return make_world(platform, clock)
-
-
-@pytest.fixture
-def ev(world: World, tmp_path: Path) -> Evaluating:
-    return make_evaluating(world, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -5,30 +5,18 @@ the conclusion, signatures, and every refusal the rules set."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sunbid.bootstrap import Platform
 from sunbid.demo.seed import standard_scheme
 from sunbid.evaluation import sitting
 from sunbid.evaluation.model import EvaluationStatus, MotionKind, MotionStatus
 from sunbid.kernel.errors import DomainError
-from tests.evaluating import Evaluating, make_evaluating, plan_naming
-from tests.factories import World, make_world
+from tests.evaluating import Evaluating, plan_naming
+from tests.factories import World
 
 PRICES = {"bidder": "11000000.00", "bidder2": "11500000.00", "bidder3": "10800000.00", "bidder4": "4000000.00"}
-
-
-@pytest.fixture
-def world(platform: Platform, clock: object) -> World:
-    return make_world(platform, clock)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def ev(world: World, tmp_path: Path) -> Evaluating:
-    return make_evaluating(world, tmp_path)
 
 
 def refused(code: str) -> pytest.RaisesContext[DomainError]:

@@ -29,17 +29,12 @@ from sunbid.experts.model import (
     SanctionKind,
     TitleLevel,
 )
-from sunbid.kernel.clock import CHINA, FixedClock
+from sunbid.kernel.clock import CHINA
 from sunbid.kernel.errors import DomainError
 from sunbid.storage import ledger as store
 from tests.experts import REMOTE, Pool, expert_fields, make_pool
-from tests.factories import World, make_world
+from tests.factories import World
 from tests.integration.snapshot import snapshot
-
-
-@pytest.fixture
-def world(platform: Platform, clock: FixedClock) -> World:
-    return make_world(platform, clock)
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import polars as pl
-import pytest
 import sqlalchemy as sa
 
 from sunbid.bootstrap import Platform
@@ -20,22 +18,12 @@ from sunbid.storage.risk_snapshot import build_snapshot
 from sunbid.supervision import credit_service as credit
 from sunbid.supervision import warning_service as warnings
 from sunbid.supervision.warning_model import CloseOutcome
-from tests.evaluating import Evaluating, make_evaluating
-from tests.factories import World, make_world
+from tests.evaluating import Evaluating
+from tests.factories import World
 from tests.markets import system
 
 PRICES = {"bidder": "11000000.00", "bidder2": "11500000.00", "bidder3": "10800000.00"}
 PLAN = {"bidder": "25", "bidder2": "27", "bidder3": "20"}
-
-
-@pytest.fixture
-def world(platform: Platform, clock: object) -> World:
-    return make_world(platform, clock)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def ev(world: World, tmp_path: Path) -> Evaluating:
-    return make_evaluating(world, tmp_path)
 
 
 def test_the_committee_and_its_scores_reach_the_scan_once_the_evaluation_is_concluded(

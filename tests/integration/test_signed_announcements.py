@@ -17,7 +17,7 @@ from sunbid.crypto.x509 import organisation_name
 from sunbid.identity import service as identity
 from sunbid.kernel.clock import FixedClock
 from sunbid.storage import ledger as store
-from tests.factories import World, make_world
+from tests.factories import World
 from tests.integration.snapshot import snapshot
 
 PASS = b"ca passphrase"
@@ -40,11 +40,6 @@ def trust(platform: Platform, ca: LocalCA) -> None:
     shutil.copy(ca.directory / "ca-cert.pem", platform.settings.trust_dir / f"{ca.directory.name}.pem")
     (platform.settings.trust_dir / f"{ca.directory.name}.crl").write_bytes(ca.crl().to_pem())
     platform.reload_trust()
-
-
-@pytest.fixture
-def world(platform: Platform, clock: FixedClock) -> World:
-    return make_world(platform, clock)
 
 
 @pytest.fixture

@@ -9,15 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sunbid.bootstrap import Platform
-from sunbid.kernel.clock import FixedClock
-from tests.factories import World, make_world
+from tests.factories import World
 from tests.integration import matrix_supervision as ms
 from tests.integration.test_bad_input import refused
-
-
-@pytest.fixture
-def world(platform: Platform, clock: FixedClock) -> World:
-    return make_world(platform, clock)
 
 
 @pytest.fixture
