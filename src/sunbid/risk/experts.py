@@ -1,5 +1,6 @@
 """The evaluation committee's patterns: scores far from the committee's, an expert who favours one
-bidder across tenders, an expert who sits with the same bidders more often than a blind draw allows.
+bidder across tenders, an expert who sits with the same bidders more often than a blind draw allows,
+two members who score alike beyond chance.
 
 Everything reads the snapshot's ``scores`` (each sitting member's points for each bid on each
 subjective factor of a concluded evaluation, with the factor's maximum) and ``sittings`` (who sat
@@ -24,6 +25,12 @@ member gave on it in the section stands in.
   of them, the bidder bidding in ``n_b``, together in ``c``: ``c`` is hypergeometric under a blind
   draw, and the pair is flagged when ``c ≥ min_together`` and ``P(C ≥ c)`` is below ``alpha``
   divided by the number of pairs that met at all (Bonferroni).
+* **Identical scores (EXPERT-IDENTICAL-SCORES, 评分雷同).** Two members of one committee who gave
+  the same points on every score (at least ``min_items``), when the chance of it is below
+  ``alpha``: for each score, the share of the *other* member pairs of the committee that agreed
+  on it (smoothed, ``(agreeing + 0.5) / (pairs + 1)``), multiplied over the scores. A committee
+  that agrees on everything (a pass/fail factor, say) makes such agreement cheap and flags
+  nothing; two members copying each other's sheet among members who differ do.
 """
 
 from __future__ import annotations
@@ -314,7 +321,75 @@ class ExpertSitsWithBidders(Indicator):
         )
 
 
-EXPERT_INDICATORS: tuple[type[Indicator], ...] = (ExpertDeviation, ExpertFavoursBidder, ExpertSitsWithBidders)
+class ExpertsScoringAlike(Indicator):
+    id = "EXPERT-IDENTICAL-SCORES"
+    family = "expert"
+    title_zh = "两名评标委员会成员的评分完全一致，超出委员会内偶然一致的水平"
+    title_en = "Two committee members who gave identical scores, beyond the committee's chance agreement"
+    basis = f"{ART_49}; 《招标投标法实施条例》第七十一条; {PRACTICE}"
+    definition = (
+        "Two members of one committee who gave the same points on every one of at least `min_items` scores (bid and "
+        "factor), when the chance of that, the product over the scores of the share of the other member pairs that "
+        "agreed on the same score ((agreeing + 0.5) / (pairs + 1)), is below `alpha`."
+    )
+    severity = Severity.MEDIUM
+    defaults: ClassVar[Mapping[str, float]] = {"min_items": 4.0, "alpha": 0.001}
+
+    def compute(self, items: pl.DataFrame) -> pl.DataFrame:
+        if items.height == 0:
+            return empty_flags()
+        cells = items.select(*CELL, "tender_id", "expert_id", "score")
+        pairs = (
+            cells.lazy()
+            .join(cells.lazy().select(*CELL, "expert_id", "score"), on=list(CELL), suffix="_b")
+            .filter(pl.col("expert_id") < pl.col("expert_id_b"))
+            .with_columns((pl.col("score") == pl.col("score_b")).alias("same"))
+            .with_columns(
+                (pl.col("same").sum().over(CELL) - pl.col("same").cast(pl.Int64)).alias("_others_same"),
+                (pl.len().over(CELL) - 1).alias("_others"),
+            )
+            .with_columns(((pl.col("_others_same") + 0.5) / (pl.col("_others") + 1)).alias("chance"))
+        )
+        per = (
+            pairs.group_by("section_id", "expert_id", "expert_id_b")
+            .agg(
+                pl.col("tender_id").first(),
+                pl.len().alias("items"),
+                pl.col("same").all().alias("all_same"),
+                pl.col("chance").log().sum().exp().alias("p"),
+                pl.col("chance").mean().alias("mean_chance"),
+                ((pl.col("_others_same") == 0) & (pl.col("_others") > 0)).sum().alias("items_no_other_pair_agreed"),
+            )
+            .filter(pl.col("all_same") & (pl.col("items") >= self["min_items"]) & (pl.col("p") < self["alpha"]))
+            .sort("section_id", "expert_id", "expert_id_b")
+            .collect()
+        )
+        if per.height == 0:
+            return empty_flags()
+        return self.flags(
+            per,
+            subject_type="experts",
+            subjects=pl.concat_list("expert_id", "expert_id_b"),
+            tender=pl.col("tender_id"),
+            section=pl.col("section_id"),
+            value=pl.col("p"),
+            threshold=self["alpha"],
+            evidence=pl.struct(
+                pl.concat_list("expert_id", "expert_id_b").alias("expert_ids"),
+                "items",
+                pl.col("mean_chance").round(3),
+                "items_no_other_pair_agreed",
+                "p",
+            ),
+        )
+
+
+EXPERT_INDICATORS: tuple[type[Indicator], ...] = (
+    ExpertDeviation,
+    ExpertFavoursBidder,
+    ExpertSitsWithBidders,
+    ExpertsScoringAlike,
+)
 
 
 def expert_indicators(snapshot: Snapshot, **thresholds: dict[str, float]) -> pl.DataFrame:
@@ -326,5 +401,6 @@ def expert_indicators(snapshot: Snapshot, **thresholds: dict[str, float]) -> pl.
             deviation.compute(items),
             ExpertFavoursBidder(**thresholds.get(ExpertFavoursBidder.id, {})).compute(items, snapshot.awards),
             ExpertSitsWithBidders(**thresholds.get(ExpertSitsWithBidders.id, {})).compute(snapshot),
+            ExpertsScoringAlike(**thresholds.get(ExpertsScoringAlike.id, {})).compute(items),
         ]
     )

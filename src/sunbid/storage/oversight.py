@@ -49,6 +49,13 @@ def _json_object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _experts_named(evidence: dict[str, Any]) -> list[str]:
+    """The committee members an expert indicator's evidence names (``expert_id`` or ``expert_ids``)."""
+    many = evidence.get("expert_ids")
+    ids = many if isinstance(many, list) else [evidence.get("expert_id")]
+    return [str(e) for e in ids if e is not None]
+
+
 #: Values per IN list: well under every driver's parameter limit.
 CHUNK = 500
 
@@ -420,12 +427,12 @@ class CreditFactsRepository:
             w.closed_outcome == CloseOutcome.CONFIRMED.value,
             w.ended_at >= since,
         )
-        found = [(r, _json_object(r.evidence).get("expert_id")) for r in self._rows(confirmed)]
-        named = {str(e) for _, e in found if e is not None and (expert is None or e == expert)}
+        found = [(r, _experts_named(_json_object(r.evidence))) for r in self._rows(confirmed)]
+        named = {e for _, ids in found for e in ids if expert is None or e == expert}
         experts = set(self.session.scalars(sa.select(t.experts.c.id).where(t.experts.c.id.in_(sorted(named)))))
-        for r, expert_id in found:  # a representative's warning is no expert's record
-            if expert_id in experts:
-                out.append(CreditFact(SubjectType.EXPERT, str(expert_id), FactKind.CONFIRMED_WARNING, r.ended_at, r.id))
+        for r, ids in found:  # a representative's warning is no expert's record
+            for expert_id in sorted(set(ids) & experts):
+                out.append(CreditFact(SubjectType.EXPERT, expert_id, FactKind.CONFIRMED_WARNING, r.ended_at, r.id))
         rt = t.expert_ratings.c
         for r in self._rows(
             where(sa.select(rt.id, rt.expert_id, rt.rated_at, rt.score).where(rt.rated_at >= since), rt.expert_id)

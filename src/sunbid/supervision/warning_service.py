@@ -53,9 +53,9 @@ from sunbid.supervision.warning_model import (
 _ORG_SUBJECTS = ("bidder", "bidders", "buyer", "organisation", "organisations")
 #: Subject types about the tender itself: the tender's managers answer for them.
 _TENDER_SUBJECTS = ("tender", "process", "section", "document")
-#: Subject types about a committee member (the expert's id is in the evidence); with a bidder, the
-#: bidder is in the evidence's ``bidders``.
-_EXPERT_SUBJECTS = ("expert", "expert_bidder")
+#: Subject types about committee members (their ids in the evidence's ``expert_id`` or
+#: ``expert_ids``); with a bidder, the bidder is in the evidence's ``bidders``.
+_EXPERT_SUBJECTS = ("expert", "experts", "expert_bidder")
 #: Scans per scheduler pass: a backlog (a new installation over old data) is worked off over passes.
 SCANS_PER_PASS = 50
 

@@ -15,6 +15,7 @@ from sunbid.risk.experts import (
     ExpertDeviation,
     ExpertFavoursBidder,
     ExpertSitsWithBidders,
+    ExpertsScoringAlike,
     deviations,
     expert_indicators,
 )
@@ -221,3 +222,36 @@ def test_bad_thresholds_and_snapshots_are_refused() -> None:
         ExpertSitsWithBidders(alpha=float("nan"))
     with pytest.raises(DomainError, match=r"^risk_snapshot_columns_missing:"):
         Snapshot.build(scores=pl.DataFrame({"bid_id": ["x"]}))
+
+
+def copy_scores(c: Committees, section: str, source: str, copier: str, points: float | None = None) -> None:
+    """``copier`` gives the same points as ``source`` on every score of the section (or every
+    member gives ``points``)."""
+    given = {(r["bid_id"], r["criterion"]): r["score"] for r in c.scores if r["expert_id"] == source}
+    for r in c.scores:
+        if r["section_id"] == section and (points is not None or r["expert_id"] == copier):
+            r["score"] = points if points is not None else given[(r["bid_id"], r["criterion"])]
+
+
+def test_two_members_who_copy_each_others_sheet_are_flagged() -> None:
+    c = Committees()
+    section = c.section(0, EXPERTS, BIDDERS)
+    copy_scores(c, section, "e4", "e3")
+    c.section(1, EXPERTS, BIDDERS)
+    [flag] = Flag.all(ExpertsScoringAlike().compute(deviations(c.snapshot(), 3)))
+    assert flag.subject_type == "experts" and flag.subject_ids == ("e3", "e4") and flag.section_id == section
+    assert flag.evidence["expert_ids"] == ["e3", "e4"] and flag.evidence["items"] == len(BIDDERS) * len(FACTORS)
+    assert flag.value is not None and flag.value < 0.001
+
+
+def test_a_committee_that_agrees_on_everything_and_members_who_differ_are_not_flagged() -> None:
+    c = Committees()
+    same = c.section(0, EXPERTS, BIDDERS)
+    copy_scores(c, same, "", "", points=10.0)  # every member gives every bid the same points
+    c.section(1, EXPERTS, BIDDERS)
+    assert ExpertsScoringAlike().compute(deviations(c.snapshot(), 3)).height == 0
+    few = Committees()
+    section = few.section(0, EXPERTS, BIDDERS[:1])
+    copy_scores(few, section, "e4", "e3")  # two scores alike: too few to say
+    assert ExpertsScoringAlike().compute(deviations(few.snapshot(), 3)).height == 0
+    assert ExpertsScoringAlike(min_items=2, alpha=0.5).compute(deviations(few.snapshot(), 3)).height == 1

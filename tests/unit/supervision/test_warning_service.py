@@ -92,6 +92,14 @@ def test_an_experts_findings_reach_the_tenders_where_its_bidder_bids_and_name_th
         [
             flag("EXPERT-DEVIATION", "medium", "expert", ("exp_1",), "tnd_1", expert_id="exp_1"),
             flag(
+                "EXPERT-IDENTICAL-SCORES",
+                "medium",
+                "experts",
+                ("exp_4", "exp_5"),
+                "tnd_1",
+                expert_ids=["exp_4", "exp_5"],
+            ),
+            flag(
                 "EXPERT-FAVOURS-BIDDER",
                 "medium",
                 "expert_bidder",
@@ -113,10 +121,11 @@ def test_an_experts_findings_reach_the_tenders_where_its_bidder_bids_and_name_th
         {"bid_a": "org_a", "bid_b": "org_b"},
     )
     flags = tender_flags(scan, "org_t", None)
-    assert [f.indicator for f in flags] == ["EXPERT-DEVIATION", "EXPERT-FAVOURS-BIDDER"], "org_q bid elsewhere"
+    assert [f.indicator for f in flags] == ["EXPERT-DEVIATION", "EXPERT-IDENTICAL-SCORES", "EXPERT-FAVOURS-BIDDER"]
     uow = FakeUow()
     raise_warnings(uow, Context(actor=SYSTEM, clock=FixedClock(AT)), flags, scan_tender="tnd_1",  # type: ignore[arg-type]
                    bid_orgs=scan.bid_orgs, managers=["org_t"], source="award")  # fmt: skip
     made = {w.indicator: w for w in uow.warnings.rows}
     assert made["EXPERT-FAVOURS-BIDDER"].org_ids == ["org_a"] and made["EXPERT-FAVOURS-BIDDER"].tender_id == "tnd_1"
     assert made["EXPERT-DEVIATION"].org_ids == [], "a member's scores are no organisation's record"
+    assert made["EXPERT-IDENTICAL-SCORES"].org_ids == [] and made["EXPERT-IDENTICAL-SCORES"].section_id == "sec_1"
