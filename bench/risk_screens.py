@@ -98,8 +98,47 @@ def generate_market(bids: int, seed: int) -> pl.DataFrame:
     return pl.DataFrame({"tender_id": tender, "amount": amount})
 
 
+def generate_committees(b: pl.DataFrame, seed: int, experts: int = 5_000, seats: int = 5) -> dict[str, pl.DataFrame]:
+    """A committee of ``seats`` experts drawn from a pool for every tender, and each member's points
+    for each bid's construction plan (30 points): the bid's merit plus the member's noise, to half
+    a point. Members never sit twice on one committee."""
+    rng = np.random.default_rng(seed + 2)
+    tenders = b.select("tender_id").unique(maintain_order=True)
+    t = tenders.height
+    start = rng.integers(0, experts, size=t)
+    step = rng.integers(1, experts // seats, size=t)  # seats apart by a step: distinct members
+    sittings = pl.concat(
+        [
+            tenders.with_columns(pl.Series("e", (start + k * step) % experts), pl.lit(k).alias("seat"))
+            for k in range(seats)
+        ]
+    ).select(
+        "tender_id",
+        pl.col("tender_id").alias("section_id"),
+        pl.format("x{}", "e").alias("expert_id"),
+        pl.lit("expert").alias("member_kind"),
+        pl.lit("active").alias("status"),
+    )
+    merit = b.select("bid_id", "tender_id", "bidder_org_id", pl.Series("merit", rng.uniform(15, 28, size=b.height)))
+    scores = merit.join(sittings.select("tender_id", "expert_id"), on="tender_id")
+    noise = rng.normal(0, 1.5, size=scores.height)
+    scores = scores.select(
+        "tender_id",
+        pl.col("tender_id").alias("section_id"),
+        "bid_id",
+        "bidder_org_id",
+        "expert_id",
+        pl.lit("expert").alias("member_kind"),
+        pl.lit("plan").alias("criterion"),
+        ((pl.col("merit") + pl.Series(noise)).clip(0, 30) * 2).round() / 2,
+        pl.lit(30.0).alias("max_score"),
+    ).rename({"merit": "score"})
+    return {"sittings": sittings, "scores": scores}
+
+
 def generate_snapshot(bids: pl.DataFrame, seed: int, bidders: int = 20_000) -> Snapshot:
-    """The platform snapshot of the generated market: evidence, documents, texts, organisations.
+    """The platform snapshot of the generated market: evidence, documents, texts, organisations,
+    committees and their scores.
 
     Each bid gets a bidder from a pool; its evidence values are the bidder's own (its address,
     devices, certificates, people and account), one creating software in seven, and a file hash
@@ -178,6 +217,7 @@ def generate_snapshot(bids: pl.DataFrame, seed: int, bidders: int = 20_000) -> S
         documents=documents,
         bid_texts=bid_texts.drop("tender_id"),
         organisations=organisations,
+        **generate_committees(b, seed),
     )
 
 
@@ -314,7 +354,7 @@ def main() -> None:
         table.add_column(col, justify="right" if col != "what it computes" else "left")
     table.add_row(
         "sunbid",
-        "every indicator: statutory signals, similarity, screens, features, model, red flags, CRI, networks, review",
+        "every indicator: statutory signals, similarity, screens, features, model, red flags, CRI, networks, review, committees",
         f"{ours:.2f}",
         f"{min(sunbid_s):.2f}-{max(sunbid_s):.2f}",
     )

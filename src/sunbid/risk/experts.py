@@ -23,11 +23,13 @@ member gave on it in the section stands in.
   expert and a bidder should meet no more often than their numbers of sittings and bids explain.
   Within a segment (the tender category), ``T`` sections with a committee, the expert on ``n_e``
   of them, the bidder bidding in ``n_b``, together in ``c``: ``c`` is hypergeometric under a blind
-  draw, and the pair is flagged when ``c ≥ min_together`` and ``P(C ≥ c)`` is below ``alpha``
-  divided by the number of pairs that met at all (Bonferroni).
-* **Identical scores (EXPERT-IDENTICAL-SCORES, 评分雷同).** Two members of one committee who gave
-  the same points on every score (at least ``min_items``), when the chance of it is below
-  ``alpha``: for each score, the share of the *other* member pairs of the committee that agreed
+  draw, and the pair is flagged when ``c ≥ min_together`` and ``P(C ≥ c | C ≥ 1)`` is below
+  ``alpha`` divided by the number of pairs that met at all (Bonferroni over the pairs tested,
+  each tested given that it met).
+* **Identical scores (EXPERT-IDENTICAL-SCORES, 评分雷同).** Two members of one committee whose
+  score sheets are identical (at least ``min_items`` scores; sheets compared by one 64-bit hash
+  each), when the chance of it is below
+  ``alpha`` divided by the member pairs tested (Bonferroni): for each score, the share of the *other* member pairs of the committee that agreed
   on it (smoothed, ``(agreeing + 0.5) / (pairs + 1)``), multiplied over the scores. A committee
   that agrees on everything (a pass/fail factor, say) makes such agreement cheap and flags
   nothing; two members copying each other's sheet among members who differ do.
@@ -36,8 +38,10 @@ member gave on it in the section stands in.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import polars as pl
 
 from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags
@@ -50,39 +54,76 @@ ART_49 = (
 )
 ART_46 = "《招标投标法实施条例》第四十六条（评标专家应当从评标专家库内相关专业的专家名单中以随机抽取方式确定）"
 PRACTICE = "地方评标监管实践：评标专家评分异常监测（评分畸高畸低、倾向性打分、专家与投标人关联）"
-CELL = ("section_id", "bid_id", "criterion")
 MAX_ITEMS = 8  # the worst items a deviation flag lists
 MAX_LISTED = 20  # the sections a cross-tender flag lists
 
 
-def deviations(snapshot: Snapshot, min_members: float) -> pl.DataFrame:
-    """One row per score of a cell (section, bid, factor) scored by at least ``min_members``
-    members: the others' mean and ``d``, the deviation in shares of the factor's points."""
-    scores = snapshot.scores.filter(pl.col("score").is_not_null() & pl.col("expert_id").is_not_null())
-    if scores.height == 0:
-        return scores.with_columns(
-            pl.lit(None, dtype=pl.Int64).alias("members"),
-            pl.lit(None, dtype=pl.Float64).alias("others_mean"),
-            pl.lit(None, dtype=pl.Float64).alias("scale"),
-            pl.lit(None, dtype=pl.Float64).alias("d"),
-        )
-    n = pl.len().over(CELL)
-    declared = pl.when(pl.col("max_score") > 0).then(pl.col("max_score"))
-    observed = pl.col("score").max().over("section_id", "criterion")
-    scale = declared.fill_null(pl.when(observed > 0).then(observed))
-    return (
-        scores.lazy()
-        .with_columns(n.cast(pl.Int64).alias("members"), pl.col("score").sum().over(CELL).alias("_sum"))
-        .filter(pl.col("members") >= min_members)
-        .with_columns(
-            ((pl.col("_sum") - pl.col("score")) / (pl.col("members") - 1)).alias("others_mean"),
+@dataclass(frozen=True)
+class Items:
+    """The scores the indicators compare, in numbers only (the ids stay in ``source``, the
+    snapshot's ``scores``, until a finding needs them): one row per score of a cell (bid, factor)
+    scored by at least ``min_members`` members, with
+
+    * ``_row``, the score's row in ``source``;
+    * 64-bit keys to group by instead of strings: ``_section``, ``_cell`` (bid and factor; a bid
+      belongs to one section), ``_member`` (section and member), ``_eb`` (member and bid),
+      ``_pair`` (member and bidder), and ``_bidder`` (whether the bid's bidder is known);
+    * ``members`` (who scored the cell), ``score``, ``others_mean``, ``scale`` (the factor's
+      points) and ``d``, the deviation in shares of the factor's points."""
+
+    frame: pl.DataFrame
+    source: pl.DataFrame
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    def named(self, rows: pl.DataFrame, *columns: str) -> pl.DataFrame:
+        """``rows`` (some of ``frame``) with ``columns`` of their scores from ``source``."""
+        names = self.source.select(pl.col(columns).gather(rows["_row"]))
+        return pl.concat([rows, names], how="horizontal")
+
+
+NAMES = ("tender_id", "section_id", "bid_id", "bidder_org_id", "expert_id", "member_kind", "criterion")
+
+
+def deviations(snapshot: Snapshot, min_members: float) -> Items:
+    """The scores the expert indicators compare, with each one's deviation (:class:`Items`)."""
+    scores = snapshot.scores
+    keys = {
+        "_section": pl.col("section_id").hash(),
+        "_cell": pl.struct("bid_id", "criterion").hash(),
+        "_member": pl.struct("section_id", "expert_id").hash(),
+        "_eb": pl.struct("expert_id", "bid_id").hash(),
+        "_pair": pl.struct("expert_id", "bidder_org_id").hash(),
+    }
+    scale: pl.Expr = pl.when(pl.col("max_score") > 0).then(pl.col("max_score"))
+    if scores.height and (scores["max_score"].null_count() or scores["max_score"].min() <= 0):  # type: ignore[operator]
+        observed = pl.col("score").max().over(pl.struct("section_id", "criterion").hash())
+        scale = scale.fill_null(pl.when(observed > 0).then(observed))
+    usable = pl.col("score").is_not_null() & pl.col("expert_id").is_not_null()
+    query = scores.lazy().with_row_index("_row")
+    if scores.height and not scores.select(usable.all()).item():
+        query = query.filter(usable)
+    frame = (
+        query.select(
+            "_row",
+            *(v.alias(k) for k, v in keys.items()),
+            pl.col("bidder_org_id").is_not_null().alias("_bidder"),
+            "score",
             scale.alias("scale"),
         )
+        .with_columns(
+            pl.len().over("_cell").cast(pl.Int32).alias("members"),
+            ((pl.col("score").sum().over("_cell") - pl.col("score")) / (pl.len().over("_cell") - 1)).alias(
+                "others_mean"
+            ),
+        )
         .with_columns(((pl.col("score") - pl.col("others_mean")) / pl.col("scale")).alias("d"))
-        .filter(pl.col("d").is_not_null())
-        .drop("_sum")
+        .filter((pl.col("members") >= min_members) & pl.col("d").is_not_null())
         .collect()
     )
+    return Items(frame, scores)
 
 
 class ExpertDeviation(Indicator):
@@ -99,7 +140,7 @@ class ExpertDeviation(Indicator):
     severity = Severity.MEDIUM
     defaults: ClassVar[Mapping[str, float]] = {"item_share": 0.3, "min_items": 1.0, "min_members": 3.0}
 
-    def compute(self, items: pl.DataFrame) -> pl.DataFrame:
+    def compute(self, items: Items) -> pl.DataFrame:
         if items.height == 0:
             return empty_flags()
         hit = pl.col("d").abs() >= self["item_share"]
@@ -112,8 +153,19 @@ class ExpertDeviation(Indicator):
             pl.col("scale").alias("max_points"),
             pl.col("d").round(3).alias("deviation"),
         )
+        # the members with enough departing scores first (few), then their evidence
+        flagged = (
+            items.frame.lazy()
+            .filter(hit)
+            .group_by("_member")
+            .len()
+            .filter(pl.col("len") >= self["min_items"])
+            .select("_member")
+        )
+        rows = items.frame.lazy().join(flagged, on="_member", how="semi").collect()
         per = (
-            items.lazy()
+            items.named(rows, *NAMES)
+            .lazy()
             .sort(pl.col("d").abs(), descending=True)
             .group_by("section_id", "expert_id")
             .agg(
@@ -169,40 +221,72 @@ class ExpertFavoursBidder(Indicator):
     severity = Severity.MEDIUM
     defaults: ClassVar[Mapping[str, float]] = {"min_sections": 3.0, "min_bias": 0.1, "min_share": 0.8}
 
-    def compute(self, items: pl.DataFrame, awards: pl.DataFrame) -> pl.DataFrame:
-        scored = items.filter(pl.col("bidder_org_id").is_not_null())
+    def compute(self, items: Items, awards: pl.DataFrame) -> pl.DataFrame:
+        scored = items.frame if items.frame["_bidder"].all() else items.frame.filter(pl.col("_bidder"))
         if scored.height == 0:
             return empty_flags()
-        per_bid = scored.group_by("section_id", "tender_id", "expert_id", "bid_id", "bidder_org_id").agg(
-            pl.col("d").mean().alias("bid_d")
-        )
-        won = awards.select("bid_id", pl.lit(True).alias("won"))
-        ranked = (
-            per_bid.lazy()
-            .with_columns(
-                (pl.col("bid_d") - pl.col("bid_d").mean().over("section_id", "expert_id")).alias("bias"),
-                pl.len().over("section_id", "expert_id").alias("_bids"),
+        # one row per (member, bid), grouped only where a bid has several factors
+        if scored["_eb"].n_unique() == scored.height:
+            per_bid = scored.lazy().select("_eb", "_member", "_pair", pl.col("d").alias("bid_d"))
+        else:
+            per_bid = (
+                scored.lazy()
+                .group_by("_eb")
+                .agg(pl.col("_member").first(), pl.col("_pair").first(), pl.col("d").mean().alias("bid_d"))
+            )
+        biased = (
+            per_bid.with_columns(
+                (pl.col("bid_d") - pl.col("bid_d").mean().over("_member")).alias("bias"),
+                pl.len().over("_member").alias("_bids"),
             )
             .filter(pl.col("_bids") >= 2)
-            .join(won.lazy(), on="bid_id", how="left")
-            .with_columns(pl.col("won").fill_null(False))
-            .sort("tender_id", "section_id")
+            .select("_eb", "_member", "_pair", "bias")
+            .collect()
         )
-        per = (
-            ranked.group_by("expert_id", "bidder_org_id")
+        # the pairs that met often enough, by one sort of their keys (run lengths); then the pairs
+        # among them that pass (few); then their evidence
+        runs = biased["_pair"].sort().rle().struct.unnest()
+        often = runs.filter(pl.col("len") >= self["min_sections"])["value"]
+        passing = (
+            biased.lazy()
+            .filter(pl.col("_pair").is_in(often.implode()))
+            .group_by("_pair")
             .agg(
-                pl.col("section_id").n_unique().alias("sections"),
+                pl.col("_member").n_unique().alias("sections"),
                 pl.col("bias").mean().alias("mean_bias"),
                 (pl.col("bias") > 0).mean().alias("positive_share"),
-                pl.col("won").sum().alias("won"),
-                pl.struct("tender_id", "section_id", pl.col("bias").round(3), "won").head(MAX_LISTED).alias("met"),
             )
             .filter(
                 (pl.col("sections") >= self["min_sections"])
                 & (pl.col("mean_bias") >= self["min_bias"])
                 & (pl.col("positive_share") >= self["min_share"])
             )
-            .sort("expert_id", "bidder_org_id")
+            .collect()
+        )
+        if passing.height == 0:
+            return empty_flags()
+        won = awards.select("bid_id", pl.lit(True).alias("won"))
+        pairs = ["expert_id", "bidder_org_id"]
+        met = scored.lazy().join(passing.lazy().select("_pair"), on="_pair", how="semi").collect()
+        rows = (
+            items.named(met, "expert_id", "bidder_org_id", "bid_id", "tender_id", "section_id")
+            .lazy()
+            .group_by("_eb")
+            .agg(pl.col("_pair", "expert_id", "bidder_org_id", "bid_id", "tender_id", "section_id").first())
+            .join(biased.lazy().select("_eb", "bias"), on="_eb")
+        )
+        per = (
+            rows.join(won.lazy(), on="bid_id", how="left")
+            .with_columns(pl.col("won").fill_null(False))
+            .sort("tender_id", "section_id")
+            .group_by("_pair")
+            .agg(
+                pl.col(pairs).first(),
+                pl.col("won").sum().alias("won"),
+                pl.struct("tender_id", "section_id", pl.col("bias").round(3), "won").head(MAX_LISTED).alias("met"),
+            )
+            .join(passing.lazy(), on="_pair")
+            .sort(pairs)
             .collect()
         )
         if per.height == 0:
@@ -233,8 +317,8 @@ class ExpertSitsWithBidders(Indicator):
     basis = f"{ART_46}; {PRACTICE}"
     definition = (
         "Within a segment (tender category): T sections with a drawn committee, the expert on n_e, the bidder bidding "
-        "in n_b, together in c. Flagged when c ≥ `min_together` and the hypergeometric tail P(C ≥ c) is below `alpha` "
-        "/ (expert-bidder pairs that met at least once)."
+        "in n_b, together in c. Flagged when c ≥ `min_together` and the hypergeometric tail P(C ≥ c | C ≥ 1) is below "
+        "`alpha` / (expert-bidder pairs that met at least once)."
     )
     severity = Severity.MEDIUM
     defaults: ClassVar[Mapping[str, float]] = {"min_together": 3.0, "alpha": 0.01}
@@ -258,47 +342,82 @@ class ExpertSitsWithBidders(Indicator):
             .unique(["section_id", "bidder_org_id"])
             .join(sections, on="section_id", how="inner")
         )
-        sat = sat.select("section_id", "expert_id").join(sections, on="section_id", how="inner")
+        sat = (
+            sat.select("section_id", "expert_id")
+            .join(sections, on="section_id", how="inner")
+            .with_columns(pl.col("section_id").hash().alias("_s"), pl.struct("segment", "expert_id").hash().alias("_e"))
+        )
+        bid = bid.with_columns(pl.col("section_id").hash().alias("_s"), pl.col("bidder_org_id").hash().alias("_b"))
         totals = sections.group_by("segment").agg(pl.len().alias("T"))
         n_e = sat.group_by("segment", "expert_id").agg(pl.len().alias("n_e"))
         n_b = bid.group_by("segment", "bidder_org_id").agg(pl.len().alias("n_b"))
-        won = snapshot.awards.select("bid_id", pl.lit(True).alias("won"))
-        met = (
-            sat.join(bid.drop("tender_id", "segment"), on="section_id", how="inner")
-            .join(won, on="bid_id", how="left")
-            .with_columns(pl.col("won").fill_null(False))
-            .sort("tender_id", "section_id")
-            .group_by("segment", "expert_id", "bidder_org_id")
-            .agg(
-                pl.len().alias("together"),
-                pl.col("won").sum().alias("won_together"),
-                pl.struct("tender_id", "section_id", "won").head(MAX_LISTED).alias("met"),
-            )
+        # every (expert, bidder) meeting as one 64-bit key; one sort counts them (run lengths), and
+        # the ids are looked up only for the pairs that met often
+        meetings = (
+            sat.lazy()
+            .select("_s", "_e")
+            .join(bid.lazy().select("_s", "_b"), on="_s")
+            .select("_e", "_b", pl.struct("_e", "_b").hash().alias("_k"))
+            .collect()
         )
-        tested = met.height
+        runs = meetings["_k"].sort().rle().struct.unnest()
+        tested = runs.height
         if tested == 0:
             return empty_flags()
+        often_keys = runs.filter(pl.col("len") >= self["min_together"])
+        if often_keys.height == 0:
+            return empty_flags()
+        often = (
+            meetings.filter(pl.col("_k").is_in(often_keys["value"].implode()))
+            .unique("_k")
+            .join(
+                often_keys.select(pl.col("value").alias("_k"), pl.col("len").cast(pl.Int64).alias("together")), on="_k"
+            )
+        )
+        experts_of = sat.select("_e", "segment", "expert_id").unique("_e")
+        bidders_of = bid.select("_b", "bidder_org_id").unique("_b")
         found = (
-            met.filter(pl.col("together") >= self["min_together"])
+            often.join(experts_of, on="_e")
+            .join(bidders_of, on="_b")
             .join(totals, on="segment")
             .join(n_e, on=["segment", "expert_id"])
             .join(n_b, on=["segment", "bidder_org_id"])
         )
-        if found.height == 0:
-            return empty_flags()
-        p = hypergeometric_tail(found["T"].to_numpy(), found["n_e"].to_numpy(), found["n_b"].to_numpy(),
-                                found["together"].to_numpy())  # fmt: skip
+        # P(C ≥ c | C ≥ 1): the pairs tested are those that met at all, so the test is conditional on it
+        args = (found["T"].to_numpy(), found["n_e"].to_numpy(), found["n_b"].to_numpy())
+        p = hypergeometric_tail(*args, found["together"].to_numpy()) / hypergeometric_tail(*args, np.ones(found.height))
         cut = self["alpha"] / tested
-        found = (
-            found.with_columns(
-                pl.Series("p", p, dtype=pl.Float64),
-                (pl.col("n_e") * pl.col("n_b") / pl.col("T")).alias("expected"),
-            )
-            .filter(pl.col("p") < cut)
-            .sort("expert_id", "bidder_org_id")
-        )
+        found = found.with_columns(
+            pl.Series("p", p, dtype=pl.Float64),
+            (pl.col("n_e") * pl.col("n_b") / pl.col("T")).alias("expected"),
+        ).filter(pl.col("p") < cut)
         if found.height == 0:
             return empty_flags()
+        keys = ["segment", "expert_id", "bidder_org_id"]
+        won = snapshot.awards.select("bid_id", pl.lit(True).alias("won"))
+        together = (
+            sat.lazy()
+            .join(found.lazy().select("_e"), on="_e", how="semi")
+            .select("tender_id", "section_id", "segment", "expert_id", "_s")
+            .join(
+                bid.lazy().join(found.lazy().select("_b"), on="_b", how="semi").select("_s", "bidder_org_id", "bid_id"),
+                on="_s",
+            )
+        )
+        found = (
+            together.join(found.lazy().select(keys), on=keys, how="semi")
+            .join(won.lazy(), on="bid_id", how="left")
+            .with_columns(pl.col("won").fill_null(False))
+            .sort("tender_id", "section_id")
+            .group_by(keys)
+            .agg(
+                pl.col("won").sum().alias("won_together"),
+                pl.struct("tender_id", "section_id", "won").head(MAX_LISTED).alias("met"),
+            )
+            .join(found.lazy(), on=keys)
+            .sort("expert_id", "bidder_org_id")
+            .collect()
+        )
         return self.flags(
             found,
             subject_type="expert_bidder",
@@ -328,39 +447,68 @@ class ExpertsScoringAlike(Indicator):
     title_en = "Two committee members who gave identical scores, beyond the committee's chance agreement"
     basis = f"{ART_49}; 《招标投标法实施条例》第七十一条; {PRACTICE}"
     definition = (
-        "Two members of one committee who gave the same points on every one of at least `min_items` scores (bid and "
-        "factor), when the chance of that, the product over the scores of the share of the other member pairs that "
-        "agreed on the same score ((agreeing + 0.5) / (pairs + 1)), is below `alpha`."
+        "Two members of one committee whose score sheets are identical (the same points for the same bids and factors, "
+        "at least `min_items` scores), when the chance of that, the product over the scores of the share of the other member pairs that "
+        "agreed on the same score ((agreeing + 0.5) / (pairs + 1)), is below `alpha` / (member pairs with at least "
+        "`min_items` scores in common)."
     )
     severity = Severity.MEDIUM
-    defaults: ClassVar[Mapping[str, float]] = {"min_items": 4.0, "alpha": 0.001}
+    defaults: ClassVar[Mapping[str, float]] = {"min_items": 4.0, "alpha": 0.01}
 
-    def compute(self, items: pl.DataFrame) -> pl.DataFrame:
+    def compute(self, items: Items) -> pl.DataFrame:
         if items.height == 0:
             return empty_flags()
-        cells = items.select(*CELL, "tender_id", "expert_id", "score")
-        pairs = (
-            cells.lazy()
-            .join(cells.lazy().select(*CELL, "expert_id", "score"), on=list(CELL), suffix="_b")
-            .filter(pl.col("expert_id") < pl.col("expert_id_b"))
-            .with_columns((pl.col("score") == pl.col("score_b")).alias("same"))
-            .with_columns(
-                (pl.col("same").sum().over(CELL) - pl.col("same").cast(pl.Int64)).alias("_others_same"),
-                (pl.len().over(CELL) - 1).alias("_others"),
-            )
-            .with_columns(((pl.col("_others_same") + 0.5) / (pl.col("_others") + 1)).alias("chance"))
-        )
-        per = (
-            pairs.group_by("section_id", "expert_id", "expert_id_b")
+        rows = items.frame.lazy()
+        # each member's sheet as one 64-bit key: the wrapping sum of its (cell, points) hashes, in any order
+        sheets = (
+            rows.group_by("_member")
             .agg(
-                pl.col("tender_id").first(),
+                pl.col("_section").first(),
                 pl.len().alias("items"),
-                pl.col("same").all().alias("all_same"),
+                pl.col("members").first(),
+                pl.struct("_cell", "score").hash().sum().alias("sheet"),
+            )
+            .filter(pl.col("items") >= self["min_items"])
+            .collect()
+        )
+        # the member pairs tested: each member with its committee's other members, each pair once
+        tested = float(((sheets["members"] - 1) / 2).sum()) if sheets.height else 0.0
+        cut = self["alpha"] / max(tested, 1.0)  # Bonferroni over the member pairs tested
+        twins = sheets.filter(pl.len().over("sheet", "items") >= 2)  # the same sheet: the same cells, one section
+        if twins.height == 0:
+            return empty_flags()
+        # the chance of agreeing on a score: the committee's other pairs that agreed on it, smoothed
+        cells = (
+            rows.filter(pl.col("_section").is_in(twins["_section"].implode()))
+            .group_by("_cell", "score")
+            .agg(pl.len().alias("m"))
+            .group_by("_cell")
+            .agg((pl.col("m") * (pl.col("m") - 1) / 2).sum().alias("agreeing"), pl.col("m").sum().alias("n"))
+            .with_columns(
+                ((pl.col("agreeing") - 0.5) / (pl.col("n") * (pl.col("n") - 1) / 2)).alias("chance"),
+                (pl.col("agreeing") == 1).alias("no_other_pair"),
+            )
+        )
+        odds = (
+            rows.join(twins.lazy().select("_member"), on="_member", how="semi")
+            .join(cells, on="_cell")
+            .group_by("_member")
+            .agg(
+                pl.col("_row").first(),
                 pl.col("chance").log().sum().exp().alias("p"),
                 pl.col("chance").mean().alias("mean_chance"),
-                ((pl.col("_others_same") == 0) & (pl.col("_others") > 0)).sum().alias("items_no_other_pair_agreed"),
+                pl.col("no_other_pair").sum().alias("items_no_other_pair_agreed"),
             )
-            .filter(pl.col("all_same") & (pl.col("items") >= self["min_items"]) & (pl.col("p") < self["alpha"]))
+            .join(twins.lazy().select("_member", "sheet", "items"), on="_member")
+            .collect()
+        )
+        candidates = items.named(odds, "section_id", "tender_id", "expert_id").lazy()
+        per = (
+            candidates.join(
+                candidates.select("section_id", "sheet", "items", pl.col("expert_id").alias("expert_id_b")),
+                on=["section_id", "sheet", "items"],
+            )
+            .filter((pl.col("expert_id") < pl.col("expert_id_b")) & (pl.col("p") < cut))
             .sort("section_id", "expert_id", "expert_id_b")
             .collect()
         )
@@ -373,7 +521,7 @@ class ExpertsScoringAlike(Indicator):
             tender=pl.col("tender_id"),
             section=pl.col("section_id"),
             value=pl.col("p"),
-            threshold=self["alpha"],
+            threshold=cut,
             evidence=pl.struct(
                 pl.concat_list("expert_id", "expert_id_b").alias("expert_ids"),
                 "items",

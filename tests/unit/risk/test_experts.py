@@ -132,7 +132,7 @@ def test_an_unknown_maximum_falls_back_to_the_highest_score_given() -> None:
     snap = c.snapshot()
     unknown = Snapshot.build(**{**snap.tables(), "scores": snap.scores.with_columns(pl.lit(None).alias("max_score"))})
     items = deviations(unknown, 3)
-    assert items["scale"].is_not_null().all()
+    assert items.frame["scale"].is_not_null().all()
     assert ExpertDeviation().compute(items)["subject_ids"].to_list() == [["e4"]]
 
 
