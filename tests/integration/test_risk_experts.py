@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sunbid.bootstrap import Platform
 from sunbid.evaluation import award, sitting
 from sunbid.risk.experts import expert_indicators
-from sunbid.risk.indicators import Flag
+from sunbid.risk.indicators import Flag, Severity
 from sunbid.storage import tables as t
 from sunbid.storage.risk_snapshot import build_snapshot
 from sunbid.supervision import credit_service as credit
@@ -86,3 +86,36 @@ def test_the_committee_and_its_scores_reach_the_scan_once_the_evaluation_is_conc
     grade, _history = credit.get_grade(u(), world.ctx("auditor"), "expert", str(outlier.expert_id))
     assert "confirmed_warning" in [r["kind"] for r in grade.reasons]
     assert any(r["ref"] == warned.id for r in grade.reasons)
+
+
+def test_a_confirmed_warning_about_two_members_counts_in_both_experts_credit_and_no_one_elses(
+    ev: Evaluating, world: World, platform: Platform
+) -> None:
+    first, second, bystander = ev.pool.many(3)
+    tender_id = world.announced_tender()
+    finding = Flag(
+        "f-identical", "EXPERT-IDENTICAL-SCORES", Severity.MEDIUM, "experts", (first, second), tender_id, None,
+        1e-9, 1e-4, {"expert_ids": [first, second], "items": 8}, "条例 第四十九条", "评分雷同", "identical",
+    )  # fmt: skip
+    sup = world.ctx("supervisor")
+    with platform.uow() as uow:
+        [warned] = warnings.raise_warnings(uow, sup, [finding], scan_tender=tender_id, bid_orgs={}, managers=[],
+                                           source="award")  # fmt: skip
+        uow.commit()
+    assert warned.org_ids == [] and warned.subject_ids == sorted([first, second])
+    assignee = world.actors["supervisor"].user_id
+    assert assignee is not None
+    warnings.assign(platform.uow(), sup, warned.id, assignee, "请核查")
+    warnings.acknowledge(platform.uow(), sup, warned.id)
+    warnings.investigate(platform.uow(), sup, warned.id, "两名专家评分表完全一致")
+    credit.recompute(platform.uow(), sup)
+    for expert_id in (first, second):  # an open warning is no record yet
+        grade, _ = credit.get_grade(platform.uow(), world.ctx("auditor"), "expert", expert_id)
+        assert "confirmed_warning" not in [r["kind"] for r in grade.reasons]
+    warnings.close(platform.uow(), sup, warned.id, outcome=CloseOutcome.CONFIRMED, reason="查实相互抄袭评分")
+    credit.recompute(platform.uow(), sup)
+    for expert_id in (first, second):
+        grade, _ = credit.get_grade(platform.uow(), world.ctx("auditor"), "expert", expert_id)
+        assert [r["ref"] for r in grade.reasons if r["kind"] == "confirmed_warning"] == [warned.id]
+    grade, _ = credit.get_grade(platform.uow(), world.ctx("auditor"), "expert", bystander)
+    assert "confirmed_warning" not in [r["kind"] for r in grade.reasons]
