@@ -9,7 +9,7 @@ source, a severity and settable thresholds. It computes relationally (Polars) an
 | ``flag_id`` | stable id: the first 20 hex digits of SHA-256 over the indicator and its subjects |
 | ``indicator`` | the indicator's id, e.g. ``SIG-DEVICE`` or ``R018`` |
 | ``severity`` | ``high``, ``medium`` or ``low`` |
-| ``subject_type`` | what the subjects are: ``bids``, ``tender``, ``bidder``, ``bidders``, ``document``, ``buyer`` … |
+| ``subject_type`` | what the subjects are: ``bids``, ``tender``, ``bidder``, ``bidders``, ``document``, ``buyer``, ``expert`` (a committee member), ``experts`` (two members), ``expert_bidder`` (a member and a bidder) … |
 | ``subject_ids`` | the ids of the subjects (bids, bidders, a tender, a document), sorted |
 | ``tender_id``, ``section_id`` | where it was found, when it is about one tender (or section) |
 | ``value``, ``threshold`` | the measured value and the threshold it crossed, where there is one |

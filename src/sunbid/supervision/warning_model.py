@@ -166,7 +166,7 @@ class EarlyWarning:
     severity: WarningSeverity
     title_zh: str
     title_en: str
-    subject_type: str  # bids, bidders, bidder, document, tender, process …
+    subject_type: str  # bids, bidders, bidder, document, tender, process, expert, experts, expert_bidder …
     subject_ids: list[str]
     tender_id: str | None
     section_id: str | None
