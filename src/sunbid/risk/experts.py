@@ -65,11 +65,11 @@ class Items:
     scored by at least ``min_members`` members, with
 
     * ``_row``, the score's row in ``source``;
-    * 64-bit keys to group by instead of strings: ``_section``, ``_cell`` (bid and factor; a bid
-      belongs to one section), ``_member`` (section and member), ``_eb`` (member and bid),
-      ``_pair`` (member and bidder), and ``_bidder`` (whether the bid's bidder is known);
-    * ``members`` (who scored the cell), ``score``, ``others_mean``, ``scale`` (the factor's
-      points) and ``d``, the deviation in shares of the factor's points."""
+    * 64-bit keys to group by instead of strings: ``_cell`` (bid and factor; a bid belongs to one
+      section), ``_member`` (section and member) and ``_pair`` (member and bidder), and
+      ``_bidder`` (whether the bid's bidder is known);
+    * ``members`` (who scored the cell), ``score``, ``scale`` (the factor's points) and ``d``,
+      the deviation in shares of the factor's points (the others' mean is ``score - d * scale``)."""
 
     frame: pl.DataFrame
     source: pl.DataFrame
@@ -91,10 +91,8 @@ def deviations(snapshot: Snapshot, min_members: float) -> Items:
     """The scores the expert indicators compare, with each one's deviation (:class:`Items`)."""
     scores = snapshot.scores
     keys = {
-        "_section": pl.col("section_id").hash(),
         "_cell": pl.struct("bid_id", "criterion").hash(),
         "_member": pl.struct("section_id", "expert_id").hash(),
-        "_eb": pl.struct("expert_id", "bid_id").hash(),
         "_pair": pl.struct("expert_id", "bidder_org_id").hash(),
     }
     scale: pl.Expr = pl.when(pl.col("max_score") > 0).then(pl.col("max_score"))
@@ -115,11 +113,14 @@ def deviations(snapshot: Snapshot, min_members: float) -> Items:
         )
         .with_columns(
             pl.len().over("_cell").cast(pl.Int32).alias("members"),
-            ((pl.col("score").sum().over("_cell") - pl.col("score")) / (pl.len().over("_cell") - 1)).alias(
-                "others_mean"
-            ),
+            (
+                (
+                    pl.col("score")
+                    - (pl.col("score").sum().over("_cell") - pl.col("score")) / (pl.len().over("_cell") - 1)
+                )
+                / pl.col("scale")
+            ).alias("d"),
         )
-        .with_columns(((pl.col("score") - pl.col("others_mean")) / pl.col("scale")).alias("d"))
         .filter((pl.col("members") >= min_members) & pl.col("d").is_not_null())
         .collect()
     )
@@ -149,7 +150,7 @@ class ExpertDeviation(Indicator):
             "bidder_org_id",
             "criterion",
             "score",
-            pl.col("others_mean").round(3),
+            (pl.col("score") - pl.col("d") * pl.col("scale")).round(3).alias("others_mean"),
             pl.col("scale").alias("max_points"),
             pl.col("d").round(3).alias("deviation"),
         )
@@ -225,10 +226,13 @@ class ExpertFavoursBidder(Indicator):
         scored = items.frame if items.frame["_bidder"].all() else items.frame.filter(pl.col("_bidder"))
         if scored.height == 0:
             return empty_flags()
-        # one row per (member, bid), grouped only where a bid has several factors
-        if scored["_eb"].n_unique() == scored.height:
+        # one row per (member, bid): a score is one when there is one factor, else grouped by a key
+        if items.source["criterion"].n_unique() <= 1:
+            scored = scored.with_columns(pl.col("_row").cast(pl.UInt64).alias("_eb"))
             per_bid = scored.lazy().select("_eb", "_member", "_pair", pl.col("d").alias("bid_d"))
         else:
+            eb = pl.struct("expert_id", "bid_id").hash().gather(scored["_row"]).alias("_eb")
+            scored = scored.with_columns(items.source.select(eb).to_series())
             per_bid = (
                 scored.lazy()
                 .group_by("_eb")
@@ -463,7 +467,6 @@ class ExpertsScoringAlike(Indicator):
         sheets = (
             rows.group_by("_member")
             .agg(
-                pl.col("_section").first(),
                 pl.len().alias("items"),
                 pl.col("members").first(),
                 pl.struct("_cell", "score").hash().sum().alias("sheet"),
@@ -478,8 +481,9 @@ class ExpertsScoringAlike(Indicator):
         if twins.height == 0:
             return empty_flags()
         # the chance of agreeing on a score: the committee's other pairs that agreed on it, smoothed
+        their_cells = rows.join(twins.lazy().select("_member"), on="_member", how="semi").select("_cell").unique()
         cells = (
-            rows.filter(pl.col("_section").is_in(twins["_section"].implode()))
+            rows.join(their_cells, on="_cell", how="semi")
             .group_by("_cell", "score")
             .agg(pl.len().alias("m"))
             .group_by("_cell")
@@ -542,13 +546,14 @@ EXPERT_INDICATORS: tuple[type[Indicator], ...] = (
 
 def expert_indicators(snapshot: Snapshot, **thresholds: dict[str, float]) -> pl.DataFrame:
     """Every expert indicator over the platform's snapshot."""
+    sits = ExpertSitsWithBidders(**thresholds.get(ExpertSitsWithBidders.id, {})).compute(snapshot)  # before the scores
     deviation = ExpertDeviation(**thresholds.get(ExpertDeviation.id, {}))
     items = deviations(snapshot, deviation["min_members"])
     return concat_flags(
         [
             deviation.compute(items),
             ExpertFavoursBidder(**thresholds.get(ExpertFavoursBidder.id, {})).compute(items, snapshot.awards),
-            ExpertSitsWithBidders(**thresholds.get(ExpertSitsWithBidders.id, {})).compute(snapshot),
+            sits,
             ExpertsScoringAlike(**thresholds.get(ExpertsScoringAlike.id, {})).compute(items),
         ]
     )

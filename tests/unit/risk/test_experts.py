@@ -149,6 +149,9 @@ def test_an_expert_who_favours_one_bidder_across_sections_is_flagged() -> None:
     assert flag.evidence["expert_id"] == "e9" and flag.evidence["bidders"] == ["b1"]
     assert flag.evidence["sections"] == 4 and flag.evidence["positive_share"] == 1.0 and flag.evidence["won"] == 3
     assert flag.value is not None and flag.value >= 0.1 and flag.tender_id is None
+    c.scores = [r for r in c.scores if r["criterion"] == "plan"]  # one factor: each score is one bid's
+    one = Flag.all(ExpertFavoursBidder().compute(deviations(c.snapshot(), 3), c.snapshot().awards))
+    assert [(f.subject_ids, f.evidence["sections"], f.evidence["won"]) for f in one] == [(("b1", "e9"), 4, 3)]
 
 
 def test_a_lenient_expert_is_not_partial_and_one_meeting_is_not_a_pattern() -> None:
