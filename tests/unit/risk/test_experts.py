@@ -258,3 +258,25 @@ def test_a_committee_that_agrees_on_everything_and_members_who_differ_are_not_fl
     copy_scores(few, section, "e4", "e3")  # two scores alike: too few to say
     assert ExpertsScoringAlike().compute(deviations(few.snapshot(), 3)).height == 0
     assert ExpertsScoringAlike(min_items=2, alpha=0.5).compute(deviations(few.snapshot(), 3)).height == 1
+
+
+def test_one_scan_finds_all_four_patterns_and_the_report_shows_them() -> None:
+    from sunbid.risk import report
+
+    c = blind_draws(1)
+    for n in range(150, 158):  # e99 sits with b99 again and again, and scores it up
+        others = [f"e{(n * 4 + i) % 40:02d}" for i in range(4)]
+        c.section(n, ["e99", *others], ["b99", f"b{n % 25:02d}", f"b{(n + 7) % 25:02d}"], winner="b99",
+                  lean={("e99", "b99"): 0.2})  # fmt: skip
+    section = c.section(200, EXPERTS, BIDDERS, lean={("e4", "b2"): -0.45})
+    copy_scores(c, section, "e1", "e0")
+    result = scan_snapshot(c.snapshot())
+    found = {i: s for i, s in result.flags.select("indicator", "subject_ids").iter_rows() if i.startswith("EXPERT-")}
+    assert found == {
+        "EXPERT-DEVIATION": ["e4"],
+        "EXPERT-IDENTICAL-SCORES": ["e0", "e1"],
+        "EXPERT-FAVOURS-BIDDER": ["b99", "e99"],
+        "EXPERT-SITS-WITH-BIDDERS": ["b99", "e99"],
+    }
+    html = report.to_html(result)
+    assert all(indicator in html for indicator in found)
