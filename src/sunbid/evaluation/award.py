@@ -37,6 +37,7 @@ from sunbid.kernel.context import Context
 from sunbid.kernel.errors import Conflict, DomainError, RuleViolation, not_found
 from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
+from sunbid.kernel.money import ratio_of
 from sunbid.tendering.bid_model import DepositStatus
 from sunbid.tendering.bid_service import make_refundable
 from sunbid.tendering.signing import PlatformSigner
@@ -658,13 +659,14 @@ def sign_contract(
             )
         security = terms.get("performance_security")
         if security not in (None, ""):
-            cap = (price * ctx.rules.decimal("perf_security_max_ratio")).quantize(Decimal("0.01"))
+            cap = ratio_of(price, ctx.rules.decimal("perf_security_max_ratio"))
             if _money(security, "performance_security") > cap:
                 rule = ctx.rules["perf_security_max_ratio"]
+                share = f"{float(rule.value) * 100:g}%"
                 raise RuleViolation(
                     "performance_security_too_high",
-                    f"履约保证金不得超过中标合同金额的10%（{rule.citation}）",
-                    f"The performance security is at most 10% of the contract price ({rule.citation})",
+                    f"履约保证金不得超过中标合同金额的{share}（{cap} 元，{rule.citation}）",
+                    f"The performance security is at most {share} of the contract price ({cap} yuan, {rule.citation})",
                     rule="perf_security_max_ratio",
                     cap=str(cap),
                 )
