@@ -15,7 +15,7 @@ from typing import Any
 
 from sunbid.evaluation import award
 from sunbid.evaluation.common import logged_in
-from sunbid.evaluation.model import EvaluationStatus
+from sunbid.evaluation.model import TRANSITIONS, EvaluationAction
 from sunbid.identity.policy import Action, allowed, authorize, authorize_read
 from sunbid.kernel.context import Context
 from sunbid.kernel.errors import Conflict, DomainError, NotFound, RuleViolation, not_found
@@ -36,13 +36,8 @@ from sunbid.supervision.ports import SupervisionUnitOfWork
 from sunbid.tendering.model import Tender, TenderStatus
 
 REGS = "《招标投标法实施条例》"
-_SUSPENDABLE = (
-    EvaluationStatus.REPORTED,
-    EvaluationStatus.PUBLICITY,
-    EvaluationStatus.DECISION,
-    EvaluationStatus.DECIDED,
-    EvaluationStatus.SUSPENDED,
-)
+#: The evaluation states a supervisor's suspension applies to, as the state machine has them.
+_SUSPENDABLE = frozenset(state for (state, action) in TRANSITIONS if action is EvaluationAction.SUSPEND)
 
 
 def _complaint_not_found(complaint_id: str) -> NotFound:
