@@ -35,8 +35,11 @@ import mmap
 import os
 import re
 import struct
+import threading
 import zlib
+from collections import deque
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -699,7 +702,7 @@ def _frames_read(source: BinaryIO) -> Frames:
 def _frames_into(source: BinaryIO) -> Frames:
     """The same, each frame read into one reused buffer: one copy, and the chunk is still in
     the CPU's cache when it is decrypted. (A regular file is mapped instead: see
-    :func:`_frames_mapped`.)"""
+    :func:`_decrypt_mapped`.)"""
     buffer = bytearray()
     while True:
         flag_len = _read_exact(source, 5)
@@ -752,29 +755,127 @@ class _Released:
             self.released = boundary
 
 
-def _frames_mapped(mapped: mmap.mmap, start: int) -> Frames:
-    """The frames from a mapped file, as views of the mapping: no copy at all, the chunk is
-    decrypted straight from the page cache."""
+def _frame_spans(mapped: mmap.mmap, start: int) -> Iterator[tuple[bool, int, int]]:
+    """``(last, offset, length)`` of each frame of a mapped envelope, checked as it is reached."""
+    end, pos = len(mapped), start
+    while True:
+        if pos + 5 > end:
+            raise malformed("the envelope ends early")
+        (length,) = struct.unpack_from(">I", mapped, pos + 1)
+        if length > MAX_CHUNK + TAG_SIZE:
+            raise malformed("a frame is longer than the largest chunk")
+        if pos + 5 + length > end:
+            raise malformed("the envelope ends early")
+        yield mapped[pos] == 1, pos + 5, length
+        pos += 5 + length
+
+
+#: Threads that decrypt a mapped envelope's chunks beside the thread opening it: one fewer than
+#: the processors, at most three (the chunks in flight, and so the memory, stay bounded).
+_HELPERS = min(3, (os.cpu_count() or 1) - 1)
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _helpers() -> ThreadPoolExecutor | None:
+    global _pool
+    if _HELPERS < 1:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_HELPERS, thread_name_prefix="sunbid-decrypt")
+        return _pool
+
+
+def _forget_helpers() -> None:
+    global _pool
+    _pool = None  # a forked child has none of its parent's threads
+
+
+os.register_at_fork(after_in_child=_forget_helpers)
+
+
+class _Job:
+    """One frame of a mapped envelope on its way to the reader."""
+
+    __slots__ = ("at", "counter", "last", "length", "plaintext", "queued")
+
+    def __init__(self, counter: int, last: bool, at: int, length: int) -> None:
+        self.counter, self.last, self.at, self.length = counter, last, at, length
+        self.queued: Future[bytes] | None = None
+        self.plaintext: bytes | None = None
+
+
+def _decrypt_mapped(
+    mapped: mmap.mmap, start: int, decrypt: Callable[[int, bool, memoryview], bytes], feed: Callable[[bytes], None]
+) -> int:
+    """Decrypt the frames of a mapped envelope and feed each plaintext, in order; returns how
+    many frames there were.
+
+    The chunks are decrypted straight from the page cache (views of the mapping, no copy).
+    Chunks ahead of the one being fed are queued for helper threads (the AEADs release the
+    GIL); while the next chunk is still with a helper, this thread takes a queued chunk no
+    helper has started and decrypts it itself. A failure, of a chunk or of the framing, is
+    raised in its turn in the stream, as if the chunks were read one after the other."""
     view = memoryview(mapped)
     windows = _Released(mapped, start)
-    end, pos = len(mapped), start
-    try:
-        while True:
-            if pos + 5 > end:
-                raise malformed("the envelope ends early")
-            (length,) = struct.unpack(">I", view[pos + 1 : pos + 5])
-            if length > MAX_CHUNK + TAG_SIZE:
-                raise malformed("a frame is longer than the largest chunk")
-            if pos + 5 + length > end:
-                raise malformed("the envelope ends early")
-            chunk = view[pos + 5 : pos + 5 + length]
+    spans = _frame_spans(mapped, start)
+    pool = _helpers()
+    depth = 2 * (_HELPERS + 1) if pool is not None else 1
+    ahead: deque[_Job | DomainError] = deque()
+    count, ended = 0, False
+
+    def work(job: _Job) -> bytes:
+        chunk = view[job.at : job.at + job.length]
+        try:
+            return decrypt(job.counter, job.last, chunk)
+        finally:
+            chunk.release()  # the mapping closes only when no view of it is left
+
+    def fill() -> None:
+        nonlocal count, ended
+        while not ended and len(ahead) < depth:
             try:
-                yield view[pos] == 1, chunk
-            finally:
-                chunk.release()  # the mapping closes only when no view of it is left
-            pos += 5 + length
-            windows.done(pos)
+                last, at, length = next(spans)
+            except DomainError as exc:
+                ahead.append(exc)  # raised when the stream reaches it
+                ended = True
+                return
+            job = _Job(count, last, at, length)
+            if pool is not None and ahead:
+                job.queued = pool.submit(work, job)
+            ahead.append(job)
+            count, ended = count + 1, last
+
+    def take_over() -> bool:
+        """Decrypt here a queued chunk no helper has started; whether there was one."""
+        for job in ahead:
+            if isinstance(job, _Job) and job.queued is not None and job.queued.cancel():
+                job.queued, job.plaintext = None, work(job)
+                return True
+        return False
+
+    try:
+        fill()
+        while ahead:
+            head = ahead[0]
+            if isinstance(head, DomainError):
+                raise head
+            if head.queued is None and head.plaintext is None:
+                head.plaintext = work(head)
+            elif head.queued is not None and not head.queued.done() and take_over():
+                continue
+            ahead.popleft()
+            plaintext = head.plaintext if head.queued is None else head.queued.result()
+            assert plaintext is not None
+            fill()
+            feed(plaintext)
+            windows.done(head.at + head.length)
+        return count
     finally:
+        for job in ahead:  # after a failure: no helper may still hold a view of the mapping
+            if isinstance(job, _Job) and job.queued is not None and not job.queued.cancel():
+                wait([job.queued])
         view.release()
 
 
@@ -819,12 +920,23 @@ def open_envelope(
     keys = _trusted(raw) if trusted_header is not None and trusted_header == raw else parse_header(raw)
     decrypt, aad, prefix = keys.suite.aead_decrypt, keys.digest, keys.nonce_prefix
     reader = _PlaintextReader(keys.envelope_id, on_file)
-    counter = 0
     mapped = _mapped(source)
     if mapped is not None:
-        frames = _frames_mapped(mapped, source.tell())
-    else:
-        frames = _frames_into(source) if hasattr(source, "readinto") else _frames_read(source)
+        try:
+            counter = _decrypt_mapped(
+                mapped,
+                source.tell(),
+                lambda counter, last, sealed: decrypt(content_key, nonce(prefix, counter, last), sealed, aad),
+                reader.feed,
+            )
+        finally:
+            # After a failed chunk the exception's traceback may still hold a view of the
+            # mapping; it is then unmapped when the last view goes.
+            with contextlib.suppress(BufferError):
+                mapped.close()
+        return Opened(keys.digest, reader.finish(), reader.size, counter)
+    counter = 0
+    frames = _frames_into(source) if hasattr(source, "readinto") else _frames_read(source)
     try:
         for last, sealed in frames:
             reader.feed(decrypt(content_key, nonce(prefix, counter, last), sealed, aad))
@@ -833,11 +945,6 @@ def open_envelope(
                 break
     finally:
         frames.close()
-        if mapped is not None:
-            # After a failed chunk the exception's traceback may still hold a view of the
-            # mapping; it is then unmapped when the last view goes.
-            with contextlib.suppress(BufferError):
-                mapped.close()
     return Opened(keys.digest, reader.finish(), reader.size, counter)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -20,6 +21,7 @@ from typing import BinaryIO
 from sunbid.kernel.errors import DomainError, NotFound
 
 CHUNK = 1 << 20
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class DirectoryBlobStore:
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if _SHA256.fullmatch(sha256) is None:
             raise NotFound("blob_not_found", "文件不存在", "No such file", sha256=sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -86,10 +88,10 @@ class DirectoryBlobStore:
             return False
 
     def open(self, sha256: str) -> BinaryIO:
-        path = self._path(sha256)
-        if not path.exists():
-            raise NotFound("blob_not_found", "文件不存在", "No such file", sha256=sha256)
-        return path.open("rb")
+        try:
+            return open(self._path(sha256), "rb")  # the caller closes it
+        except FileNotFoundError:
+            raise NotFound("blob_not_found", "文件不存在", "No such file", sha256=sha256) from None
 
     def iter_chunks(self, sha256: str) -> Iterator[bytes]:
         with self.open(sha256) as fh:

@@ -13,7 +13,7 @@ import pytest
 
 from sunbid.crypto import envelope, shamir
 from sunbid.crypto.keys import PrivateKey
-from sunbid.crypto.suites import Suite
+from sunbid.crypto.suites import TAG_SIZE, Suite
 from sunbid.crypto.x509 import Certificate
 
 from .conftest import CREDIT_CODE, NOW, RootCA, refused
@@ -301,3 +301,35 @@ def test_a_tampered_chunk_in_a_mapped_file_is_refused_like_in_a_stream(suite: Su
         with source, refused("ciphertext_invalid"):
             envelope.open_envelope(source, key)
     path.unlink()  # nothing keeps the file mapped
+
+
+@pytest.mark.parametrize("helpers", [0, 1, 3])
+def test_a_mapped_file_opened_on_helper_threads_fails_where_a_stream_would(
+    suite: Suite, ca: RootCA, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, helpers: int
+) -> None:
+    """Chunks decrypted ahead on helper threads give the plaintext in order, and a failure is
+    the stream's first one: a bad chunk before a cut is ``ciphertext_invalid``, a cut after
+    good chunks ``envelope_malformed``; after either, nothing holds the mapping."""
+    monkeypatch.setattr(envelope, "_HELPERS", helpers)
+    monkeypatch.setattr(envelope, "_pool", None)
+    body = bytes(range(256)) * 160  # 40,960 bytes: ten chunks and more
+    who = identity(suite, ca)
+    data = seal(suite, who, files=[envelope.BidFile("a", data=body)], chunk_size=envelope.MIN_CHUNK)
+    key = envelope.unwrap_content_key(scan(data).header, who.encryption_key)
+    start, end = _frames_region(data)
+    path = tmp_path / "bid.sbe"
+    got: list[bytes] = []
+    path.write_bytes(data)
+    with path.open("rb") as fh:
+        opened = envelope.open_envelope(fh, key, on_file=lambda _i, _e, chunk: got.append(bytes(chunk)))
+    assert b"".join(got) == body and opened.frames == scan(data).frames > 10
+    tampered = bytearray(data)
+    tampered[start + 2 * (5 + envelope.MIN_CHUNK + TAG_SIZE) + 50] ^= 1  # inside the third chunk
+    cut = bytes(tampered[: start + (end - start) // 2])  # and the envelope cut after the fifth
+    good_then_cut = data[: start + (end - start) // 2]
+    for case, code in ((cut, "ciphertext_invalid"), (good_then_cut, "envelope_malformed")):
+        path.write_bytes(case)
+        for source in (io.BytesIO(case), path.open("rb")):
+            with source, refused(code):
+                envelope.open_envelope(source, key)
+        path.unlink()
