@@ -51,7 +51,8 @@ from rich.table import Table
 
 from sunbid.bootstrap import Platform, build
 from sunbid.config import Settings
-from sunbid.demo.seed import ADMIN, demo_credit_code, plan_fields, tender_fields
+from sunbid.demo.seed import ADMIN, demo_credit_code, plan_fields, standard_scheme, tender_fields
+from sunbid.evaluation import declare as evaluation_scheme
 from sunbid.experts import drawing
 from sunbid.experts import service as experts
 from sunbid.experts.model import Draw, DrawPurpose, Requirement
@@ -154,6 +155,7 @@ def tenders(w: World, count: int) -> list[tuple[str, str]]:
             media_type="text/plain",
             blob=blob,
         )
+        evaluation_scheme.set_scheme(w.platform.uow(), tenderer, tender.id, standard_scheme())
         tendering.announce_tender(w.platform.uow(), tenderer, tender.id)
         made.append((tender.id, tender.sections[0].id))
     w.clock.advance(timedelta(days=23))
