@@ -94,11 +94,9 @@ class SqlRiskScanner:
 
     def scan_tender(self, tender_id: str) -> TenderScan:
         started = time.perf_counter()
-        snapshot = self.snapshot(tender_id)
         try:
+            snapshot = self.snapshot(tender_id)
             result = scan_snapshot(snapshot, thresholds=self.thresholds, model=self.model())
-        except DomainError:
-            raise
         except _ENGINE_ERRORS as exc:
             raise _failed(tender_id, exc) from exc
         mine = result.flags.filter((pl.col("tender_id") == tender_id) | pl.col("tender_id").is_null())
@@ -125,11 +123,9 @@ class SqlRiskScanner:
             tenders = _tenders(conn, peers)
             own = sa.select(t.tenders.c.id).where(t.tenders.c.id.in_(wanted))
             documents = _documents(conn, self.blobs, self.max_text_bytes, own, wanted)
-        snapshot = Snapshot.build(tenders=tenders, documents=_frame(documents, ["tender_id"]))
         try:
+            snapshot = Snapshot.build(tenders=tenders, documents=_frame(documents, ["tender_id"]))
             flags = review_documents(snapshot.documents, snapshot.tenders, **self.thresholds)
-        except DomainError:
-            raise
         except _ENGINE_ERRORS as exc:
             raise _failed(",".join(wanted[:3]), exc) from exc
         out: dict[str, list[Flag]] = {tender_id: [] for tender_id in wanted}
