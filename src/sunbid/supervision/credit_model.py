@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sunbid.crypto.jcs import canonicalize
 from sunbid.kernel.rules import RuleBook
 
 MODEL = "sunbid-credit/1"
@@ -180,6 +181,11 @@ class Assessment:
 
     def reasons_json(self) -> list[dict[str, Any]]:
         return [r.as_json() for r in self.reasons]
+
+    def reasons_sha256(self) -> str:
+        """SHA-256 of the reasons' RFC 8785 canonical JSON: what anyone holding the reasons
+        (``GET /credit/...``) can recompute and compare with the ledger's event."""
+        return hashlib.sha256(canonicalize(self.reasons_json())).hexdigest()
 
 
 def rules_digest(rules: RuleBook) -> str:

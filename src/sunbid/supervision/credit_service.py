@@ -42,7 +42,7 @@ from sunbid.supervision.credit_model import (
     rules_digest,
 )
 from sunbid.supervision.ports import OversightUnitOfWork
-from sunbid.supervision.warning_model import required, text_digest
+from sunbid.supervision.warning_model import required
 
 #: The ledger subject of a whole recomputation.
 RECOMPUTATION_SUBJECT = "credit-grades"
@@ -144,7 +144,7 @@ def _apply(
                 in_force=str(current.grade),
                 points=assessment.points,
                 good_records=assessment.good_records,
-                reasons_sha256=text_digest(str(assessment.reasons_json())),
+                reasons_sha256=assessment.reasons_sha256(),
                 model=MODEL,
                 rules_sha256=digest,
             )

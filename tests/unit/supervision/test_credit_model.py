@@ -109,3 +109,16 @@ def test_reasons_carry_their_record_and_weight() -> None:
         reason["title_zh"] == "经查实的预警"
         and date.fromisoformat(reason["at"][:10]) == (NOW - timedelta(days=3)).date()
     )
+
+
+def test_the_reasons_digest_is_of_their_canonical_json_so_anyone_can_recompute_it() -> None:
+    import hashlib
+    import json
+
+    facts = [fact(FactKind.CONFIRMED_WARNING, 3, ref="wrn_7"), fact(FactKind.MINOR_PENALTY, 30, ref="pen_1")]
+    assessed = grade(facts, RULES, NOW)
+    # what a reader of the published reasons does: sorted keys, no spaces, UTF-8 as is
+    published = json.loads(json.dumps(assessed.reasons_json(), ensure_ascii=True))
+    recomputed = json.dumps(published, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert assessed.reasons_sha256() == hashlib.sha256(recomputed.encode("utf-8")).hexdigest()
+    assert grade(facts[:1], RULES, NOW).reasons_sha256() != assessed.reasons_sha256()
