@@ -44,6 +44,10 @@ class Severity(StrEnum):
     LOW = "low"  # worth a look beside other signals
 
 
+#: Each severity's rank by its name, 0 for the most urgent: the order of reports and worklists.
+SEVERITY_RANK: dict[str, int] = {str(s): i for i, s in enumerate(Severity)}
+
+
 FLAG_SCHEMA: dict[str, pl.DataType] = {
     "flag_id": pl.String(),
     "indicator": pl.String(),

@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 import polars as pl
 
-from sunbid.risk.indicators import Flag
+from sunbid.risk.indicators import SEVERITY_RANK, Flag
 from sunbid.risk.scan import ScanResult, chart_tenders
 
 SEVERITY_COLOUR = {"high": "#b3261e", "medium": "#c77700", "low": "#5f6b7a"}
@@ -143,8 +143,7 @@ def _evidence_html(evidence: dict[str, Any]) -> str:
 def to_html(result: ScanResult, title: str = "sunbid risk scan") -> str:
     summary = result.summary()
     flags = Flag.all(result.flags)
-    order = {"high": 0, "medium": 1, "low": 2}
-    flags.sort(key=lambda f: (order[str(f.severity)], f.indicator, f.tender_id or "", f.flag_id))
+    flags.sort(key=lambda f: (SEVERITY_RANK[str(f.severity)], f.indicator, f.tender_id or "", f.flag_id))
     marked_by_process: dict[str, set[str]] = {}
     for f in flags:
         process = f.section_id or f.tender_id

@@ -26,7 +26,15 @@ import polars as pl
 from sunbid.kernel.errors import DomainError
 from sunbid.risk.experts import expert_indicators
 from sunbid.risk.features import compute_features
-from sunbid.risk.indicators import Severity, concat_flags, concat_skips, empty_flags, skips, with_flag_ids
+from sunbid.risk.indicators import (
+    SEVERITY_RANK,
+    Severity,
+    concat_flags,
+    concat_skips,
+    empty_flags,
+    skips,
+    with_flag_ids,
+)
 from sunbid.risk.market import Market, from_snapshot
 from sunbid.risk.model import CollusionModel
 from sunbid.risk.networks import network_indicators
@@ -272,11 +280,10 @@ def _platform_places(flags: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
 
 def chart_tenders(result: ScanResult, limit: int = CHART_TENDERS) -> list[str]:
     """The processes whose bids the report draws: the most flagged ones, high severity first."""
-    rank = {"high": 0, "medium": 1, "low": 2}
     per = (
         result.flags.with_columns(pl.coalesce("section_id", "tender_id").alias("_process"))
         .filter(pl.col("_process").is_not_null())
-        .with_columns(pl.col("severity").replace_strict(rank, return_dtype=pl.Int8).alias("_r"))
+        .with_columns(pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8).alias("_r"))
         .group_by("_process")
         .agg(pl.col("_r").min(), pl.len().alias("_n"))
         .sort("_r", "_n", "_process", descending=[False, True, False])

@@ -25,7 +25,7 @@ from sunbid.kernel.errors import Conflict, DomainError, Forbidden, NotFound, not
 from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
 from sunbid.kernel.query import Page, page_of
-from sunbid.risk.indicators import Flag
+from sunbid.risk.indicators import SEVERITY_RANK, Flag
 from sunbid.supervision.ports import OversightUnitOfWork, RiskScanner, ScanTrigger, TenderScan, WarningFilter
 from sunbid.supervision.warning_model import (
     ASSIGNEE_ONLY,
@@ -323,8 +323,7 @@ def indicators_of_tender(
         prints = {fingerprint(f.indicator, f.tender_id, f.section_id, f.subject_ids): f.flag_id for f in flags}
         warned = {prints[w.fingerprint]: w.id for w in uow.warnings.by_fingerprints(sorted(prints))}
         marks = uow.scan_marks.for_tender(tender_id)
-    rank = {"high": 0, "medium": 1, "low": 2}
-    flags.sort(key=lambda f: (rank.get(str(f.severity), 3), f.indicator, f.flag_id))
+    flags.sort(key=lambda f: (SEVERITY_RANK.get(str(f.severity), len(SEVERITY_RANK)), f.indicator, f.flag_id))
     return flags, warned, marks
 
 
