@@ -89,11 +89,7 @@ def _org_ids(flag: Flag, bid_orgs: Mapping[str, str], managers: Sequence[str]) -
     if flag.subject_type in _ORG_SUBJECTS or flag.subject_type in _EXPERT_SUBJECTS:
         return sorted(_named_orgs(flag))
     if flag.subject_type == "bids":
-        named = flag.evidence.get("bidders")
-        found = {bid_orgs[b] for b in flag.subject_ids if b in bid_orgs}
-        if isinstance(named, list):
-            found |= {str(o) for o in named}
-        return sorted(found)
+        return sorted({bid_orgs[b] for b in flag.subject_ids if b in bid_orgs} | _named_orgs(flag))
     if flag.subject_type in _TENDER_SUBJECTS:
         return sorted(set(managers))
     return []
