@@ -38,12 +38,10 @@ from sunbid.kernel.errors import Conflict, DomainError, RuleViolation, not_found
 from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
 from sunbid.kernel.money import ratio_of
+from sunbid.kernel.rules import LAW, REGS
 from sunbid.tendering.bid_model import DepositStatus
 from sunbid.tendering.bid_service import make_refundable
 from sunbid.tendering.signing import PlatformSigner
-
-REGS = "《招标投标法实施条例》"
-LAW = "《招标投标法》"
 
 
 def _emit(

@@ -28,10 +28,10 @@ from typing import ClassVar
 
 import polars as pl
 
+from sunbid.kernel.rules import REGS
 from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags
 
 FC = "《招标投标领域公平竞争审查规则》（2024年第16号令）"
-REGS = "《招标投标法实施条例》"
 OPINION = "发改法规规〔2022〕1117号"
 EBID = "《电子招标投标办法》"
 QUOTE_CHARS = 160

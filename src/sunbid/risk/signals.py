@@ -24,10 +24,10 @@ from typing import ClassVar
 
 import polars as pl
 
+from sunbid.kernel.rules import REGS
 from sunbid.risk.indicators import Indicator, Severity, concat_flags, empty_flags, repeated_keys
 from sunbid.risk.snapshot import EvidenceKind, Snapshot
 
-REGS = "《招标投标法实施条例》"
 ART_40 = f"{REGS}第四十条"
 
 

@@ -21,6 +21,7 @@ from sunbid.kernel.context import Context
 from sunbid.kernel.errors import Conflict, DomainError, NotFound, RuleViolation, not_found
 from sunbid.kernel.events import event_from
 from sunbid.kernel.ids import new_id
+from sunbid.kernel.rules import REGS
 from sunbid.supervision.model import (
     NEEDS_OBJECTION,
     UNFOUNDED,
@@ -35,7 +36,6 @@ from sunbid.supervision.model import (
 from sunbid.supervision.ports import SupervisionUnitOfWork
 from sunbid.tendering.model import Tender, TenderStatus
 
-REGS = "《招标投标法实施条例》"
 #: The evaluation states a supervisor's suspension applies to, as the state machine has them.
 _SUSPENDABLE = frozenset(state for (state, action) in TRANSITIONS if action is EvaluationAction.SUSPEND)
 
