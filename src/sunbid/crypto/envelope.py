@@ -787,48 +787,82 @@ def _helpers() -> ThreadPoolExecutor | None:
         return _pool
 
 
+#: Plaintext buffers kept between openings, for chunks of the default size: a buffer new for
+#: every chunk costs the kernel a page fault and a zeroed page every 4 KiB, and unmapping it
+#: once other threads have run costs a TLB shootdown, together about as much as the AES-GCM
+#: itself. At most ``_KEEP`` are kept (8 MiB); larger chunks get buffers that are not kept.
+_KEEP = 8
+_BUFFER = DEFAULT_CHUNK + TAG_SIZE
+_kept: list[bytearray] = []
+_kept_lock = threading.Lock()
+
+
+def _buffer(length: int) -> bytearray:
+    """A buffer of at least ``length`` bytes (a kept one when it fits), its content undefined."""
+    if length <= _BUFFER:
+        with _kept_lock:
+            if _kept:
+                return _kept.pop()
+        return bytearray(_BUFFER)
+    return bytearray(length)
+
+
+def _keep(buffers: list[bytearray]) -> None:
+    with _kept_lock:
+        for buffer in buffers:
+            if len(buffer) == _BUFFER and len(_kept) < _KEEP:
+                _kept.append(buffer)
+
+
 def _forget_helpers() -> None:
-    global _pool
-    _pool = None  # a forked child has none of its parent's threads
+    global _pool, _pool_lock, _kept_lock
+    _pool = None  # a forked child has none of its parent's threads,
+    _pool_lock, _kept_lock = threading.Lock(), threading.Lock()  # nor their locks
 
 
 os.register_at_fork(after_in_child=_forget_helpers)
 
 
 class _Job:
-    """One frame of a mapped envelope on its way to the reader."""
+    """One frame of a mapped envelope on its way to the reader, and the buffer it is decrypted into."""
 
-    __slots__ = ("at", "counter", "last", "length", "plaintext", "queued")
+    __slots__ = ("at", "buffer", "counter", "last", "length", "plaintext", "queued")
 
-    def __init__(self, counter: int, last: bool, at: int, length: int) -> None:
-        self.counter, self.last, self.at, self.length = counter, last, at, length
-        self.queued: Future[bytes] | None = None
-        self.plaintext: bytes | None = None
+    def __init__(self, counter: int, last: bool, at: int, length: int, buffer: bytearray) -> None:
+        self.counter, self.last, self.at, self.length, self.buffer = counter, last, at, length, buffer
+        self.queued: Future[memoryview] | None = None
+        self.plaintext: memoryview | None = None
 
 
 def _decrypt_mapped(
-    mapped: mmap.mmap, start: int, decrypt: Callable[[int, bool, memoryview], bytes], feed: Callable[[bytes], None]
+    mapped: mmap.mmap,
+    start: int,
+    decrypt: Callable[[int, bool, memoryview, bytearray], memoryview],
+    feed: Callable[[memoryview], None],
 ) -> int:
     """Decrypt the frames of a mapped envelope and feed each plaintext, in order; returns how
     many frames there were.
 
-    The chunks are decrypted straight from the page cache (views of the mapping, no copy).
-    Chunks ahead of the one being fed are queued for helper threads (the AEADs release the
-    GIL); while the next chunk is still with a helper, this thread takes a queued chunk no
-    helper has started and decrypts it itself. A failure, of a chunk or of the framing, is
-    raised in its turn in the stream, as if the chunks were read one after the other."""
+    The chunks are decrypted straight from the page cache (views of the mapping, no copy) into
+    a few buffers used in turn (no new memory per chunk, which the kernel would have to fault
+    in and zero). Chunks ahead of the one being fed are queued for helper threads (the AEADs
+    release the GIL); while the next chunk is still with a helper, this thread takes a queued
+    chunk no helper has started and decrypts it itself. A failure, of a chunk or of the
+    framing, is raised in its turn in the stream, as if the chunks were read one after the
+    other. ``feed`` must copy what it keeps: its buffer is decrypted into again."""
     view = memoryview(mapped)
     windows = _Released(mapped, start)
     spans = _frame_spans(mapped, start)
     pool = _helpers()
     depth = 2 * (_HELPERS + 1) if pool is not None else 1
     ahead: deque[_Job | DomainError] = deque()
+    spare: list[bytearray] = []  # buffers whose plaintext has been fed, kept at the end
     count, ended = 0, False
 
-    def work(job: _Job) -> bytes:
+    def work(job: _Job) -> memoryview:
         chunk = view[job.at : job.at + job.length]
         try:
-            return decrypt(job.counter, job.last, chunk)
+            return decrypt(job.counter, job.last, chunk, job.buffer)
         finally:
             chunk.release()  # the mapping closes only when no view of it is left
 
@@ -841,7 +875,8 @@ def _decrypt_mapped(
                 ahead.append(exc)  # raised when the stream reaches it
                 ended = True
                 return
-            job = _Job(count, last, at, length)
+            buffer = spare.pop() if spare and len(spare[-1]) >= length else _buffer(length)
+            job = _Job(count, last, at, length, buffer)
             if pool is not None and ahead:
                 job.queued = pool.submit(work, job)
             ahead.append(job)
@@ -870,6 +905,8 @@ def _decrypt_mapped(
             assert plaintext is not None
             fill()
             feed(plaintext)
+            plaintext.release()
+            spare.append(head.buffer)
             windows.done(head.at + head.length)
         return count
     finally:
@@ -877,6 +914,7 @@ def _decrypt_mapped(
             if isinstance(job, _Job) and job.queued is not None and not job.queued.cancel():
                 wait([job.queued])
         view.release()
+        _keep(spare)
 
 
 @dataclass(frozen=True)
@@ -918,7 +956,7 @@ def open_envelope(
     """
     raw = _read_header(source)
     keys = _trusted(raw) if trusted_header is not None and trusted_header == raw else parse_header(raw)
-    decrypt, aad, prefix = keys.suite.aead_decrypt, keys.digest, keys.nonce_prefix
+    suite, aad, prefix = keys.suite, keys.digest, keys.nonce_prefix
     reader = _PlaintextReader(keys.envelope_id, on_file)
     mapped = _mapped(source)
     if mapped is not None:
@@ -926,7 +964,9 @@ def open_envelope(
             counter = _decrypt_mapped(
                 mapped,
                 source.tell(),
-                lambda counter, last, sealed: decrypt(content_key, nonce(prefix, counter, last), sealed, aad),
+                lambda counter, last, sealed, out: suite.aead_decrypt_into(
+                    content_key, nonce(prefix, counter, last), sealed, aad, out
+                ),
                 reader.feed,
             )
         finally:
@@ -939,7 +979,7 @@ def open_envelope(
     frames = _frames_into(source) if hasattr(source, "readinto") else _frames_read(source)
     try:
         for last, sealed in frames:
-            reader.feed(decrypt(content_key, nonce(prefix, counter, last), sealed, aad))
+            reader.feed(suite.aead_decrypt(content_key, nonce(prefix, counter, last), sealed, aad))
             counter += 1
             if last:
                 break
@@ -959,7 +999,8 @@ class _PlaintextReader:
         self.current, self.left = -1, 0  # the file being read, and its bytes still to come
         self.size = self.consumed = self.declared = 0
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | memoryview) -> None:
+        """Take the next plaintext; nothing of ``data`` is kept past the call."""
         self.size += len(data)
         view = memoryview(data)
         if self.manifest is None:

@@ -20,7 +20,7 @@ from typing import ClassVar
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import x25519
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import AEADDecryptionContext, Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -106,6 +106,19 @@ class Suite(abc.ABC):
     def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes) -> bytes:
         """The plaintext, or ``ciphertext_invalid`` if truncated, tampered with or under another key."""
 
+    @abc.abstractmethod
+    def aead_decrypt_into(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes, out: bytearray) -> memoryview:
+        """As :meth:`aead_decrypt`, the plaintext written into ``out`` (at least as long as the
+        ciphertext with its tag) rather than into new memory; returns the view of ``out`` it
+        fills. After ``ciphertext_invalid``, ``out`` holds unauthenticated bytes: use none."""
+
+    def _sealed(self, ciphertext: Buffer, out: bytearray | None = None) -> memoryview:
+        if not isinstance(ciphertext, _BUFFERS) or len(ciphertext) < TAG_SIZE:
+            raise crypto_error("ciphertext_invalid", reason="shorter than the tag")
+        if out is not None and len(out) < len(ciphertext):
+            raise crypto_error("aead_parameter_invalid", reason="the output buffer is shorter than the ciphertext")
+        return memoryview(ciphertext)
+
     # --- key wrapping
     @abc.abstractmethod
     def wrap_key(self, recipient_public: PublicKey, content_key: bytes) -> bytes: ...
@@ -150,17 +163,33 @@ class GmSuite(Suite):
 
     def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes) -> bytes:
         self._check_aead(key, nonce)
-        if not isinstance(ciphertext, _BUFFERS) or len(ciphertext) < TAG_SIZE:
-            raise crypto_error("ciphertext_invalid", reason="shorter than the tag")
-        view = memoryview(ciphertext)
-        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, bytes(view[-TAG_SIZE:]))).decryptor()
-        decryptor.authenticate_additional_data(bytes(aad))
+        view = self._sealed(ciphertext)
+        decryptor = self._decryptor(key, nonce, view, aad)
         body = decryptor.update(view[:-TAG_SIZE])
         try:
             tail = decryptor.finalize()
         except InvalidTag as exc:
             raise crypto_error("ciphertext_invalid") from exc
         return body + tail if tail else body
+
+    def aead_decrypt_into(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes, out: bytearray) -> memoryview:
+        self._check_aead(key, nonce)
+        view = self._sealed(ciphertext, out)
+        decryptor = self._decryptor(key, nonce, view, aad)
+        # GCM is a stream mode: update_into writes every byte it is given (its buffer must
+        # allow block_size - 1 more, which the tag's 16 bytes provide) and finalize none.
+        written = decryptor.update_into(view[:-TAG_SIZE], out)
+        try:
+            decryptor.finalize()
+        except InvalidTag as exc:
+            raise crypto_error("ciphertext_invalid") from exc
+        return memoryview(out)[:written]
+
+    @staticmethod
+    def _decryptor(key: bytes, nonce: bytes, view: memoryview, aad: bytes) -> AEADDecryptionContext:
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, bytes(view[-TAG_SIZE:]))).decryptor()
+        decryptor.authenticate_additional_data(bytes(aad))
+        return decryptor
 
     def wrap_key(self, recipient_public: PublicKey, content_key: bytes) -> bytes:
         _check_content_key(content_key)
@@ -199,12 +228,21 @@ class IntlSuite(Suite):
 
     def aead_decrypt(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes) -> bytes:
         self._check_aead(key, nonce)
-        if not isinstance(ciphertext, _BUFFERS) or len(ciphertext) < TAG_SIZE:
-            raise crypto_error("ciphertext_invalid", reason="shorter than the tag")
+        self._sealed(ciphertext)
         try:
             return AESGCM(key).decrypt(nonce, ciphertext, bytes(aad))
         except InvalidTag as exc:
             raise crypto_error("ciphertext_invalid") from exc
+
+    def aead_decrypt_into(self, key: bytes, nonce: bytes, ciphertext: Buffer, aad: bytes, out: bytearray) -> memoryview:
+        self._check_aead(key, nonce)
+        view = self._sealed(ciphertext, out)
+        plaintext = memoryview(out)[: len(view) - TAG_SIZE]
+        try:
+            AESGCM(key).decrypt_into(nonce, view, bytes(aad), plaintext)
+        except InvalidTag as exc:
+            raise crypto_error("ciphertext_invalid") from exc
+        return plaintext
 
     @staticmethod
     def _kek(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:

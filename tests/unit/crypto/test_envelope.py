@@ -333,3 +333,28 @@ def test_a_mapped_file_opened_on_helper_threads_fails_where_a_stream_would(
             with source, refused(code):
                 envelope.open_envelope(source, key)
         path.unlink()
+
+
+def test_buffers_kept_between_openings_never_mix_two_bids(suite: Suite, ca: RootCA, tmp_path: Any) -> None:
+    """The opening decrypts into buffers it keeps for the next envelope: a bid opened after
+    another, one of chunks larger than a kept buffer, and one with a chunk shorter than its
+    predecessors each give exactly their own bytes, and no more buffers are kept than the cap."""
+    who = identity(suite, ca)
+    bodies = [
+        (bytes(range(256)) * 5000, envelope.DEFAULT_CHUNK),  # a chunk and a short one
+        (b"\x07" * 3_000_000, 2 * envelope.DEFAULT_CHUNK),  # chunks larger than a kept buffer
+        (b"tiny", envelope.DEFAULT_CHUNK),
+        (bytes(reversed(range(256))) * 5000, envelope.MIN_CHUNK),
+    ]
+    for round_ in range(2):
+        for i, (body, chunk) in enumerate(bodies):
+            data = seal(suite, who, files=[envelope.BidFile("a", data=body)], chunk_size=chunk)
+            key = envelope.unwrap_content_key(scan(data).header, who.encryption_key)
+            path = tmp_path / f"bid-{round_}-{i}.sbe"
+            path.write_bytes(data)
+            got: list[bytes] = []
+            with path.open("rb") as fh:
+                envelope.open_envelope(fh, key, on_file=lambda _i, _e, part, got=got: got.append(bytes(part)))
+            assert b"".join(got) == body
+            assert len(envelope._kept) <= envelope._KEEP
+            assert all(len(b) == envelope.DEFAULT_CHUNK + TAG_SIZE for b in envelope._kept)

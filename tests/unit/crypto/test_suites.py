@@ -268,6 +268,26 @@ def test_tampered_truncated_or_misdirected_ciphertexts_are_refused(suite: Suite)
     for case in cases:
         with refused("ciphertext_invalid"):
             suite.aead_decrypt(*case)
+        with refused("ciphertext_invalid"):
+            suite.aead_decrypt_into(*case, bytearray(200))
+
+
+def test_aead_decrypts_into_a_buffer_used_again(suite: Suite) -> None:
+    """Decrypting into a caller's buffer gives the same plaintext as decrypting into new memory,
+    chunk after chunk in one buffer (what the opening does); a buffer shorter than the
+    ciphertext with its tag is refused before anything is decrypted."""
+    key, nonce = suite.new_content_key(), suite.new_nonce()
+    out = bytearray(4096)
+    for plaintext in (b"a" * 4000, b"", b"the last chunk"):
+        sealed = suite.aead_encrypt(key, nonce, plaintext, b"tender 7")
+        view = suite.aead_decrypt_into(key, nonce, memoryview(sealed), b"tender 7", out)
+        assert bytes(view) == plaintext == suite.aead_decrypt(key, nonce, sealed, b"tender 7")
+        view.release()
+    sealed = suite.aead_encrypt(key, nonce, b"x" * 100, b"")
+    with refused("aead_parameter_invalid"):
+        suite.aead_decrypt_into(key, nonce, sealed, b"", bytearray(len(sealed) - 1))
+    with refused("aead_parameter_invalid"):
+        suite.aead_decrypt_into(b"short", nonce, sealed, b"", bytearray(200))
 
 
 def test_aead_with_wrong_key_or_nonce_length_is_refused(suite: Suite) -> None:

@@ -73,6 +73,7 @@ def test_sm4_gcm_matches_rfc_8998() -> None:
     )
     assert gm.aead_encrypt(key, nonce, plaintext, aad) == expected
     assert gm.aead_decrypt(key, nonce, expected, aad) == plaintext
+    assert gm.aead_decrypt_into(key, nonce, expected, aad, bytearray(len(expected))) == plaintext
 
 
 # --- GB/T 32918.5-2017 (GM/T 0003.5) examples on the recommended curve
@@ -152,6 +153,7 @@ def test_aes_256_gcm_matches_gcm_spec_test_case_16() -> None:
     )
     assert intl.aead_encrypt(key, nonce, plaintext, aad) == expected
     assert intl.aead_decrypt(key, nonce, expected, aad) == plaintext
+    assert intl.aead_decrypt_into(key, nonce, expected, aad, bytearray(len(expected))) == plaintext
 
 
 def test_ed25519_matches_rfc_8032_test_1() -> None:
