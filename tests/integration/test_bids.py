@@ -421,3 +421,164 @@ def test_a_credit_grade_reduces_the_deposit_owed_by_the_jurisdictions_ratio(worl
     assert deposit_required(rules, Decimal("100000.00"), "C") == Decimal("100000.00")
     assert deposit_required(rules, Decimal("100000.00"), None) == Decimal("100000.00")
     assert deposit_required(RuleBook.default(), Decimal("100000.00"), "A") == Decimal("100000.00")
+
+
+# ---------------------------------------------------------------------------- more refusals, each beside what is allowed
+def test_the_sealing_terms_refuse_unknown_suites_repeated_custodians_and_missing_or_wrong_certificates(
+    bidding: Bidding, platform: Platform, world: World
+) -> None:
+    tender_id = world.draft_tender()
+    supervisor = world.actors["supervisor"].user_id or ""
+    certs = {s: c.der for s, c in bidding.custodian("supervisor").items()}
+    auditor = bids.CustodianIn(
+        world.actors["auditor"].user_id or "", {s: c.der for s, c in bidding.custodian("auditor").items()}
+    )
+
+    def terms(suites: tuple[str, ...], custodians: list[bids.CustodianIn], k: int | None = 1) -> object:
+        return bids.set_sealing(
+            world.uow(),
+            world.ctx("tenderer"),
+            tender_id,
+            suites=suites,
+            decrypt_window_minutes=60,
+            custodian_window_minutes=60,
+            threshold=k,
+            custodians=custodians,
+            check=platform.signature_check(),
+        )
+
+    refused(platform, "suites_invalid", lambda: terms((), [], None))
+    refused(platform, "suites_invalid", lambda: terms(("gm", "rsa"), [], None))
+    one = bids.CustodianIn(supervisor, certs)
+    refused(platform, "custodian_repeated", lambda: terms(("gm",), [one, one], 2))
+    gm_only = bids.CustodianIn(supervisor, {"gm": certs["gm"]})
+    refused(platform, "custodian_certificate_missing", lambda: terms(("gm", "intl"), [gm_only, auditor], 2))
+    swapped = bids.CustodianIn(supervisor, {"gm": certs["intl"], "intl": certs["gm"]})
+    refused(platform, "encryption_certificate_wrong_suite", lambda: terms(("gm", "intl"), [swapped, auditor], 2))
+    set_ = terms(("gm", "intl"), [one, auditor], 2)
+    assert [c.index for c in set_.custodians] == [1, 2]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("code", "members"),
+    [
+        ("consortium_member_unknown", [("bidder", "60"), ("unregistered", "40")]),
+        ("consortium_share_invalid", [("bidder", "100"), ("bidder2", "0")]),
+        ("consortium_share_invalid", [("bidder", "sixty"), ("bidder2", "40")]),
+        ("consortium_invalid", [("bidder", "100")]),
+        ("consortium_invalid", [("bidder", "50"), ("bidder", "50")]),
+        ("consortium_invalid", [("bidder2", "60"), ("bidder3", "40")]),  # the lead is not a member
+    ],
+)
+def test_a_consortium_must_be_registered_distinct_members_led_by_one_of_them_with_real_shares(
+    bidding: Bidding, platform: Platform, world: World, code: str, members: list[tuple[str, str]]
+) -> None:
+    tender_id = world.announced_tender(consortium_accepted=True)
+    bidding.bidder("bidder3")
+
+    def member(who: str, share: str) -> envelope.Member:
+        if who == "unregistered":
+            return envelope.Member("91320100MA00000000", "未注册的公司", share)
+        org = bidding.org_of(who)
+        return envelope.Member(org.credit_code, org.name, share)
+
+    data = bidding.seal("bidder", tender_id, consortium=[member(w, s) for w, s in members])
+    refused(platform, code, lambda: bidding.submit("bidder", tender_id, data))
+    right = [member("bidder", "60"), member("bidder2", "40")]
+    assert bidding.submit("bidder", tender_id, bidding.seal("bidder", tender_id, consortium=right))[0].member_org_ids
+
+
+def test_a_withdrawn_bid_cannot_be_withdrawn_again(
+    bidding: Bidding, platform: Platform, world: World, tender_id: str
+) -> None:
+    bid = bidding.bid("bidder", tender_id)
+    withdrawn = bids.withdraw_bid(world.uow(), world.ctx("bidder"), bid.id)
+    assert withdrawn.status is BidStatus.WITHDRAWN
+    refused(platform, "bid_not_standing", lambda: bids.withdraw_bid(world.uow(), world.ctx("bidder"), bid.id))
+
+
+def test_a_transfer_needs_every_payer_field_and_is_recorded_once(
+    bidding: Bidding, platform: Platform, world: World, tender_id: str
+) -> None:
+    from dataclasses import replace
+
+    section = bidding.section_of(tender_id)
+    paid = transfer(bidding, "bidder")
+
+    def record(cmd: bids.TransferIn) -> object:
+        return bids.record_transfer(world.uow(), world.ctx("admin"), tender_id, section, cmd)
+
+    for blank in ("payer_account_name", "payer_account_number", "payer_bank", "reference"):
+        error = refused(platform, "transfer_incomplete", lambda blank=blank: record(replace(paid, **{blank: "  "})))
+        assert blank in error.message_en
+    deposit = record(paid)
+    refused(platform, "transfer_recorded", lambda: record(paid))
+    refused(platform, "transfer_recorded", lambda: record(replace(paid, reference=f" {paid.reference} ")))
+    assert deposit.reference == paid.reference  # type: ignore[attr-defined]
+
+
+def test_a_refund_needs_its_bank_reference_and_only_a_revoked_bids_deposit_may_be_kept(
+    bidding: Bidding, platform: Platform, world: World, tender_id: str
+) -> None:
+    section = bidding.section_of(tender_id)
+    bid = bidding.bid("bidder", tender_id)
+    deposit = bids.record_transfer(world.uow(), world.ctx("admin"), tender_id, section, transfer(bidding, "bidder"))
+    refused(
+        platform,
+        "deposit_not_retainable",
+        lambda: bids.retain_deposit(world.uow(), world.ctx("tenderer"), deposit.id, "投标人弃标"),
+    )
+    bids.withdraw_bid(world.uow(), world.ctx("bidder"), bid.id)  # 撤回: refunded within 5 days, never kept
+    [due] = bids.visible_deposits(world.uow(), world.ctx("bidder"), tender_id)
+    assert (due.status, due.refund_reason) == (DepositStatus.REFUND_DUE, "withdrawn")
+    refused(
+        platform,
+        "deposit_not_retainable",
+        lambda: bids.retain_deposit(world.uow(), world.ctx("tenderer"), deposit.id, "投标人撤回投标"),
+    )
+    refused(
+        platform, "reference_required", lambda: bids.record_refund(world.uow(), world.ctx("admin"), deposit.id, " ")
+    )
+    refunded = bids.record_refund(world.uow(), world.ctx("admin"), deposit.id, "RF-2026-7")
+    assert refunded.status is DepositStatus.REFUNDED
+
+
+def test_a_guarantee_must_be_complete_well_formed_and_signed_by_its_issuer(
+    bidding: Bidding, platform: Platform, world: World, tender_id: str
+) -> None:
+    from sunbid.crypto import sign_json
+
+    tender = tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id)
+    section = tender.sections[0]
+    bank, other_bank = bidding.bidder("bank_guarantor"), bidding.bidder("bank_other")
+    issuer = bidding.org_of(bank)
+    applicant, beneficiary = bidding.org_of("bidder"), bidding.org("T")
+    document = {
+        "format": "sunbid-guarantee/1",
+        "number": "BH-2026-0002",
+        "issuer": {"name": issuer.name, "credit_code": issuer.credit_code},
+        "applicant": {"name": applicant.name, "credit_code": applicant.credit_code},
+        "beneficiary": {"name": beneficiary.name, "credit_code": beneficiary.credit_code},
+        "tender_id": tender_id,
+        "section_id": section.id,
+        "amount": str(section.bid_deposit),
+        "valid_from": world.clock.now().isoformat(),
+        "valid_until": (tender.bid_deadline + timedelta(days=tender.bid_validity_days + 30)).isoformat(),
+    }
+
+    def submit(doc: dict[str, object], signer: str = bank) -> object:
+        pair = bidding.identity_of(signer).signing["gm"]
+        sig = sign_json(doc, pair.key, pair.certificate, signed_at=world.clock.now())
+        return bids.submit_guarantee(
+            world.uow(), world.ctx("bidder"), tender_id, section.id, doc, sig, platform.signature_check()
+        )
+
+    without_amount = {k: v for k, v in document.items() if k != "amount"}
+    refused(platform, "guarantee_malformed", lambda: submit(without_amount))
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"format": "bank-letter/2"}))
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"amount": "a lot"}))
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"issuer": "某银行"}))
+    naive = world.clock.now().replace(tzinfo=None).isoformat()
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"valid_from": naive}))
+    refused(platform, "guarantee_signer_not_issuer", lambda: submit(document, signer=other_bank))
+    assert submit(document).kind == "guarantee"  # type: ignore[attr-defined]

@@ -363,3 +363,68 @@ def test_a_consortium_bid_without_its_joint_bid_agreement_is_invalid(
     }
     assert grounds == {made["bidder"]: ["consortium_agreement_missing"], made["bidder3"]: [], made["bidder4"]: []}
     del platform
+
+
+# ---------------------------------------------------------------------------- more refusals, each beside what is allowed
+def test_a_key_of_the_wrong_length_is_refused_without_counting_as_an_attempt(
+    bidding: Bidding, platform: Platform, world: World, opened: tuple[str, dict[str, str]]
+) -> None:
+    _tender_id, made = opened
+    refused(
+        platform,
+        "content_key_invalid",
+        lambda: opening.decrypt_bid(world.uow(), world.ctx("bidder2"), made["bidder2"], b"k" * 16),  # intl: 32 bytes
+    )
+    bid = bidding.decrypt("bidder2", made["bidder2"])
+    assert (bid.status, bid.decryption_attempts) == (BidStatus.DECRYPTED, 1)
+
+
+def test_a_bidder_cannot_decrypt_after_its_window_nor_a_custodian_send_a_share_twice(
+    bidding: Bidding, platform: Platform, world: World, opened: tuple[str, dict[str, str]]
+) -> None:
+    tender_id, made = opened
+    for who in ("bidder", "bidder2", "bidder3"):
+        bidding.decrypt(who, made[who])
+    bidding.after_windows(tender_id)
+    error = refused(platform, "opening_window_closed", lambda: bidding.decrypt("bidder4", made["bidder4"]))
+    assert error.details["phase"] == OpeningPhase.CUSTODIANS
+    [task] = opening.custodian_tasks(world.uow(), world.ctx("supervisor"), tender_id)
+    header = envelope.parse_header(task["header"].encode())
+    share = envelope.unwrap_share(header, task["index"], bidding.custodian_keys["supervisor"][header.suite.name].key)
+    assert opening.submit_share(world.uow(), world.ctx("supervisor"), made["bidder4"], share).status is BidStatus.SEALED
+    refused(
+        platform,
+        "share_already_submitted",
+        lambda: opening.submit_share(world.uow(), world.ctx("supervisor"), made["bidder4"], share),
+    )
+
+
+def test_only_failed_sections_are_tendered_again_and_a_failed_section_is_not_decrypted(
+    bidding: Bidding, platform: Platform, world: World
+) -> None:
+    from dataclasses import replace
+
+    from sunbid.demo.seed import tender_fields
+
+    first = tender_fields("x", world.clock.now()).sections[0]
+    two = (first, replace(first, name="第二标段", scope="室外配套工程"))
+    tender_id = world.announced_tender(sections=two)
+    world.clock.advance(timedelta(days=1))
+    tender = tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id)
+    one, other = (s.id for s in tender.sections)
+
+    def bid(who: str, section_id: str) -> str:
+        return bidding.submit(who, tender_id, bidding.seal(who, tender_id, section_id=section_id), section_id)[0].id
+
+    made = {who: bid(who, one) for who in ("bidder", "bidder2", "bidder3")}
+    lonely = bid("bidder4", other)
+    refused(platform, "nothing_to_retender", lambda: opening.retender(world.uow(), world.ctx("tenderer"), tender_id))
+    bidding.deadline(tender_id)
+    assert [s.failed for s in tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id).sections] == [
+        False,
+        True,
+    ]
+    refused(platform, "section_not_opened", lambda: bidding.decrypt("bidder4", lonely))
+    assert bidding.decrypt("bidder", made["bidder"]).status is BidStatus.DECRYPTED
+    again = opening.retender(world.uow(), world.ctx("tenderer"), tender_id)
+    assert [s.name for s in again.sections] == ["第二标段"]
