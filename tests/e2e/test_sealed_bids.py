@@ -124,6 +124,15 @@ def test_six_bidders_seal_submit_and_the_opening_record_verifies_against_the_led
         )
         checked = verify_receipt(answer["receipt"], root, proof)
         assert checked["ledger_seq"] == answer["receipt"]["receipt"]["ledger_seq"]
+    # a receipt that is not whole, or a proof of another entry, does not hold
+    one, other = receipts["bidder"]["receipt"], receipts["bidder2"]["receipt"]
+    other_proof = (
+        clients["bidder2"].http.get("/ledger/proofs/inclusion", params={"seq": other["receipt"]["ledger_seq"]}).json()
+    )
+    for bad, with_proof in (({"receipt": one["receipt"]}, None), (one, other_proof)):
+        with pytest.raises(DomainError) as invalid:
+            verify_receipt(bad, root, with_proof)
+        assert invalid.value.code == "receipt_invalid" and invalid.value.message_zh.startswith("回执无效")
 
     # the deadline: the scheduler opens the tender
     deadline = tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id).bid_deadline

@@ -272,6 +272,39 @@ def test_idempotency_key_replays_instead_of_creating_twice(api: TestClient, plat
     )
 
 
+def test_a_retry_while_the_first_request_is_still_running_is_told_to_retry_and_creates_nothing(
+    platform: Platform, world: World
+) -> None:
+    """Two requests with one key at once: the second finds the key claimed and is answered
+    idempotency_in_progress (409) without running; once the first has answered, a retry
+    replays its answer."""
+    from sunbid.api import idempotency
+    from sunbid.api.deps import IdempotencyKey
+    from sunbid.kernel.errors import DomainError
+
+    ctx, key = world.ctx("bidder"), IdempotencyKey("bid-0001", "ab" * 32)
+    seen: list[DomainError] = []
+
+    def never() -> dict[str, int]:
+        raise AssertionError("a duplicate request ran its use case")
+
+    def first() -> dict[str, int]:
+        before = snapshot(platform)
+        with pytest.raises(DomainError) as info:
+            idempotency.run(platform, ctx, key, "POST", "/api/v1/tenders/t/bids", 201, never)
+        assert snapshot(platform) == before
+        seen.append(info.value)
+        return {"bid": 1}
+
+    answer = idempotency.run(platform, ctx, key, "POST", "/api/v1/tenders/t/bids", 201, first)
+    [busy] = seen
+    assert (busy.code, busy.kind) == ("idempotency_in_progress", "conflict")  # 409
+    assert busy.message_zh and busy.message_en
+    assert (answer.status_code, answer.body) == (201, b'{"bid":1}')
+    replay = idempotency.run(platform, ctx, key, "POST", "/api/v1/tenders/t/bids", 201, never)
+    assert (replay.status_code, replay.body, replay.headers["Idempotent-Replayed"]) == (201, b'{"bid":1}', "true")
+
+
 def test_a_refused_request_releases_its_idempotency_key(api: TestClient, world: World) -> None:
     headers = world.headers("tenderer") | {"Idempotency-Key": "k-2"}
     body = plan_body(world, "x") | {"estimated_price": "0.00"}

@@ -13,6 +13,7 @@ import pytest
 from sunbid.bootstrap import Platform
 from sunbid.crypto import envelope
 from sunbid.kernel.clock import FixedClock
+from sunbid.kernel.errors import DomainError
 from sunbid.risk.indicators import Flag
 from sunbid.risk.scan import scan_snapshot
 from sunbid.risk.snapshot import EvidenceKind
@@ -115,6 +116,13 @@ def test_sealed_bids_are_never_read(world: World, tmp_path: Path, platform: Plat
     snap = build_snapshot(platform.engine, platform.blobs, bid_texts=True)
     assert snap.bids["amount"].to_list() == [None] and snap.bids["status"].to_list() == ["sealed"]
     assert snap.bid_texts.height == 0
+
+
+def test_bid_texts_cannot_be_read_without_the_blob_store(platform: Platform) -> None:
+    with pytest.raises(DomainError) as info:
+        build_snapshot(platform.engine, None, bid_texts=True)
+    assert info.value.code == "risk_snapshot_blobs_missing" and info.value.message_zh
+    assert build_snapshot(platform.engine, None, documents=False).bid_texts.height == 0
 
 
 def test_sunbid_risk_scan_reads_the_database_the_settings_name(

@@ -46,6 +46,37 @@ def test_scan_without_ocds_files_is_refused_with_a_message(tmp_path: Path) -> No
     assert result.exit_code == 2 and "risk_ocds_none" in result.output
 
 
+def test_a_thresholds_file_that_cannot_be_read_or_is_not_tables_is_refused_before_scanning(tmp_path: Path) -> None:
+    data = tmp_path / "ocds"
+    data.mkdir()
+    releases = [
+        release(f"ocds-{i}", "r", bids=bids(("a", 100, "CNY"), ("b", 101, "CNY"), ("c", 150, "CNY"))) for i in range(3)
+    ]
+    (data / "package.json").write_text(json.dumps({"releases": releases}), encoding="utf-8")
+    cases = {
+        "missing.toml": (None, "risk_thresholds_unreadable"),
+        "broken.toml": ("[R024\nthreshold = ", "risk_thresholds_unreadable"),
+        "flat.toml": ("threshold = 0.05\n", "risk_thresholds_invalid"),
+        "good.toml": ("[R024]\nthreshold = 0.05\n", None),
+    }
+    for name, (text, code) in cases.items():
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text, encoding="utf-8")
+        out = tmp_path / f"out-{name}"
+        result = runner.invoke(app, ["risk", "scan", "--ocds", str(data), "--out", str(out), "--thresholds", str(path)])
+        if code is None:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code == 2 and code in result.output, result.output
+            assert not out.exists(), "a refused scan writes nothing"
+
+
+def test_review_of_a_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["risk", "review", str(tmp_path / "无此文件.txt")])
+    assert result.exit_code == 2 and "risk_review_unreadable" in result.output
+
+
 def test_review_lists_each_finding_with_its_clause_and_rule(tmp_path: Path) -> None:
     doc = tmp_path / "招标文件.txt"
     doc.write_text(

@@ -180,3 +180,11 @@ def test_a_snapshot_table_without_its_required_columns_is_refused() -> None:
     with pytest.raises(DomainError) as unknown:
         Snapshot.build(nonsense=pl.DataFrame())
     assert unknown.value.code == "risk_snapshot_table_unknown"
+
+
+def test_a_snapshot_column_that_cannot_be_read_as_its_type_is_refused() -> None:
+    row = {"bid_id": ["b"], "tender_id": ["t"], "section_id": ["s"], "bidder_org_id": ["o"]}
+    with pytest.raises(DomainError) as info:
+        Snapshot.build(bids=pl.DataFrame(row | {"submitted_at": ["not a time"]}))
+    assert info.value.code == "risk_snapshot_types_invalid" and "bids" in info.value.message_en
+    assert Snapshot.build(bids=pl.DataFrame(row | {"amount": ["120.5"]})).bids["amount"].to_list() == [120.5]
