@@ -382,3 +382,78 @@ def test_an_entry_with_a_float_is_refused_mid_batch_and_nothing_is_written(world
     with platform.engine.begin() as conn:
         assert store.append(conn, good, platform.settings.ledger_hash) == [before, before + 1]
     assert check(platform).ok
+
+
+# ---------------------------------------------------------------------------- refusals of proofs and exports
+def _code(call: Any) -> str:
+    from sunbid.kernel.errors import DomainError
+
+    with pytest.raises(DomainError) as info:
+        call()
+    assert info.value.message_zh and info.value.message_en
+    return str(info.value.code)
+
+
+def test_proofs_that_are_malformed_altered_or_for_no_entry_are_refused(
+    history: dict[str, Any], platform: Platform
+) -> None:
+    import base64
+
+    head = history["heads"][-1]
+    with platform.engine.connect() as conn:
+        s = store.SqlLogStore(conn)
+        proof = log.inclusion_proof(s, 2, head)
+        assert _code(lambda: log.inclusion_proof(s, head.size, head)) == "ledger_entry_not_in_tree"
+        assert _code(lambda: log.inclusion_proof(s, -1, head)) == "ledger_entry_not_in_tree"
+        for first, second in ((0, head.size), (head.size, head.size - 1), (1, head.size + 1000)):
+            assert _code(lambda a=first, b=second: log.consistency_proof(s, a, b)) == "consistency_range_invalid"
+        assert log.consistency_proof(s, 1, head.size)["proof"] is not None
+    assert log.check_inclusion(proof, load_public) == head
+    assert _code(lambda: log.check_inclusion({k: v for k, v in proof.items() if k != "leaf_hash"}, load_public)) == (
+        "proof_malformed"
+    )
+    assert _code(lambda: log.check_inclusion(proof | {"leaf_index": "two"}, load_public)) == "proof_malformed"
+    assert _code(lambda: log.check_inclusion(proof | {"leaf_index": 3}, load_public)) == "proof_invalid"
+    assert _code(lambda: log.check_inclusion(proof, load_public, b"another entry")) == "proof_leaf_mismatch"
+    tree_head = proof["tree_head"]
+    without_root = {k: v for k, v in tree_head.items() if k != "root"}
+    assert _code(lambda: log.check_inclusion(proof | {"tree_head": without_root}, load_public)) == (
+        "tree_head_malformed"
+    )
+    other = base64.b64encode(bytes(64)).decode()
+    resigned = proof | {"tree_head": tree_head | {"signature": other}}
+    assert _code(lambda: log.check_inclusion(resigned, load_public)) == "tree_head_signature_invalid"
+    garbage_key = proof | {"tree_head": tree_head | {"public_key": base64.b64encode(b"not a key").decode()}}
+    assert _code(lambda: log.check_inclusion(garbage_key, load_public)) == "tree_head_signature_invalid"
+    assert _code(lambda: load_public("intl", b"not a key")) == "key_invalid"
+
+
+def test_an_export_without_its_header_out_of_order_or_with_unknown_records_is_refused(
+    history: dict[str, Any], platform: Platform
+) -> None:
+    exported = records(platform)
+    assert verify(exported, load_public).ok
+    header = [r for r in exported if r.get("type") == "header"]
+    heads = [r for r in exported if r.get("type") == "checkpoint"]
+    entries = [r for r in exported if r.get("type") == "entry"]
+    assert header and heads and entries
+    cases = {
+        "ledger_header_missing": [*heads, *entries],
+        "ledger_export_order": [*header, entries[0], *heads, *entries[1:]],
+        "ledger_record_unknown": [*header, *heads, {"type": "comment", "text": "x"}, *entries],
+    }
+    for code, altered in cases.items():
+        assert _code(lambda altered=altered: verify(altered, load_public)) == code
+
+
+def test_the_latest_tree_head_is_not_found_before_one_is_signed(platform: Platform, world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from sunbid.api.app import create_app
+
+    with TestClient(create_app(platform), raise_server_exceptions=False) as api:
+        missing = api.get("/api/v1/ledger/tree-head")
+        assert (missing.status_code, missing.json()["code"]) == (404, "tree_head_not_found")
+        assert missing.json()["message_zh"] and missing.json()["message_en"]
+        platform.sign_tree_head()
+        assert api.get("/api/v1/ledger/tree-head").json()["size"] > 0
