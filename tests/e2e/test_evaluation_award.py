@@ -168,6 +168,9 @@ def test_from_sealed_bids_to_the_contract_every_step_is_in_the_ledger(
         members = ev.members(ev.get(eid))
         first = ev.pool.username_of(members[0].user_id)
         seen = http.ok(first, "GET", f"/evaluations/{eid}")
+        # no report yet: nothing to sign, nothing to print
+        http.refused(first, "GET", f"/evaluations/{eid}/report/statement", "report_missing")
+        http.refused(first, "GET", f"/evaluations/{eid}/report.pdf", "report_not_found")
         assert all("bidder" not in row and "bid_id" not in row for row in seen["bids"])
         codes = {row["code"] for row in seen["bids"]}
         download = http.ok(first, "GET", f"/evaluations/{eid}/bids/{sorted(codes)[0]}/files/1")

@@ -257,13 +257,15 @@ def test_statute_makes_overlapping_and_related_bids_invalid_at_the_opening(
     made["bidder6"] = bidding.bid("bidder6", tender_id).id  # same legal representative: 第三十四条
     made["bidder3"] = bidding.bid("bidder3", tender_id).id
     made["bidder4"] = bidding.bid("bidder4", tender_id).id
+    three, four = bidding.org_of("bidder3").id, bidding.org_of("bidder4").id
+
+    def relate(parent: str, child: str, source: str) -> object:
+        return identity.add_relation(world.uow(), world.ctx("supervisor"), parent, child, RelationKind.CONTROLS, source)
+
+    refused(platform, "relation_to_itself", lambda: relate(three, three, "国家企业信用信息公示系统"))
+    refused(platform, "relation_source_required", lambda: relate(three, four, " "))
     identity.add_relation(
-        world.uow(),
-        world.ctx("supervisor"),
-        bidding.org_of("bidder3").id,
-        bidding.org_of("bidder4").id,
-        RelationKind.CONTROLS,
-        "国家企业信用信息公示系统",
+        world.uow(), world.ctx("supervisor"), three, four, RelationKind.CONTROLS, "国家企业信用信息公示系统"
     )
     bidding.deadline(tender_id)
     for who, bid_id in made.items():
@@ -428,3 +430,25 @@ def test_only_failed_sections_are_tendered_again_and_a_failed_section_is_not_dec
     assert bidding.decrypt("bidder", made["bidder"]).status is BidStatus.DECRYPTED
     again = opening.retender(world.uow(), world.ctx("tenderer"), tender_id)
     assert [s.name for s in again.sections] == ["第二标段"]
+
+
+def test_a_bid_that_decrypts_to_a_broken_manifest_is_revoked_and_the_others_go_on(
+    bidding: Bidding, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is right but the bidder's tool sealed files of other sizes than its manifest
+    declares: the bidder's own failure to produce a readable bid (撤销), not a retry."""
+    tender_id = world.announced_tender()
+    world.clock.advance(timedelta(days=1))
+    made = {who: bidding.bid(who, tender_id).id for who in ("bidder", "bidder2", "bidder3")}
+    honest = envelope._plaintext
+    monkeypatch.setattr(envelope, "_plaintext", lambda manifest, files: (*honest(manifest, files), b"extra"))
+    made["bidder4"] = bidding.bid("bidder4", tender_id).id
+    monkeypatch.setattr(envelope, "_plaintext", honest)
+    bidding.deadline(tender_id)
+    broken = bidding.decrypt("bidder4", made["bidder4"])
+    assert (broken.status, broken.failure) == (BidStatus.REVOKED, "bidder_manifest_invalid")
+    for who in ("bidder", "bidder2", "bidder3"):
+        assert bidding.decrypt(who, made[who]).status is BidStatus.DECRYPTED
+    with pytest.raises(DomainError) as info:
+        bidding.decrypt("bidder4", made["bidder4"])
+    assert info.value.code == "bid_already_resolved"

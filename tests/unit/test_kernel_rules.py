@@ -230,10 +230,34 @@ def test_override_with_a_blank_citation_is_refused(citation: str) -> None:
     assert refused.value.code == "rule_override_incomplete"
 
 
-@pytest.mark.parametrize("value", [7.5, True, "seven"], ids=["fraction", "boolean", "text"])
-def test_override_of_a_whole_number_rule_with_something_else_is_refused(value: object) -> None:
-    with pytest.raises(DomainError):
-        RuleBook.default().overridden({"doc_sale_min_days": {"value": value, "citation": "某文件"}}, "某地")
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("doc_sale_min_days", 7.5),
+        ("doc_sale_min_days", True),
+        ("doc_sale_min_days", "seven"),
+        ("doc_sale_min_days", None),
+        ("bid_deposit_max_ratio", "two per cent"),
+        ("bid_deposit_max_ratio", "NaN"),
+        ("bid_deposit_max_ratio", [0.02]),
+    ],
+    ids=["fraction", "boolean", "text", "none", "ratio-text", "ratio-nan", "ratio-list"],
+)
+def test_an_override_of_the_wrong_kind_of_value_is_refused(key: str, value: object) -> None:
+    with pytest.raises(DomainError) as refused:
+        RuleBook.default().overridden({key: {"value": value, "citation": "某文件"}}, "某地")
+    assert refused.value.code == "rule_override_invalid" and key in refused.value.message_en
+
+
+def test_an_override_of_the_right_kind_is_read_exactly() -> None:
+    book = RuleBook.default().overridden(
+        {
+            "doc_sale_min_days": {"value": " 9 ", "citation": "某文件"},
+            "bid_deposit_max_ratio": {"value": "0.015", "citation": "某文件"},
+        },
+        "某地",
+    )
+    assert (book.decimal("bid_deposit_max_ratio"), book.days("doc_sale_min_days")) == (Decimal("0.015"), 9)
 
 
 def test_ratios_written_as_four_place_decimals_are_read_as_the_thirds_they_stand_for() -> None:

@@ -358,3 +358,53 @@ def test_buffers_kept_between_openings_never_mix_two_bids(suite: Suite, ca: Root
             assert b"".join(got) == body
             assert len(envelope._kept) <= envelope._KEEP
             assert all(len(b) == envelope.DEFAULT_CHUNK + TAG_SIZE for b in envelope._kept)
+
+
+@pytest.mark.parametrize(
+    ("case", "plaintext"),
+    [
+        ("not JSON", lambda manifest, body: [struct.pack(">I", 5) + b"{oops", body]),
+        ("another format", lambda manifest, body: [*_with_manifest(manifest, format="sunbid-bid/9"), body]),
+        ("another envelope", lambda manifest, body: [*_with_manifest(manifest, envelope_id="0" * 32), body]),
+        ("no form", lambda manifest, body: [*_with_manifest(manifest, form=None), body]),
+        ("a file without a size", lambda manifest, body: [*_with_manifest(manifest, files=[{"name": "a"}]), body]),
+        (
+            "files shorter than declared",
+            lambda manifest, body: [struct.pack(">I", len(manifest)) + manifest, body[:-1]],
+        ),
+        ("more bytes than declared", lambda manifest, body: [struct.pack(">I", len(manifest)) + manifest, body + b"!"]),
+        ("ends inside the manifest", lambda manifest, body: [struct.pack(">I", len(manifest)) + manifest[:10]]),
+        ("a manifest over 1 MiB", lambda manifest, body: [struct.pack(">I", envelope.MAX_MANIFEST + 1) + b"{}"]),
+    ],
+)
+def test_a_plaintext_whose_manifest_does_not_hold_is_refused_in_a_stream_and_in_a_file(
+    suite: Suite, ca: RootCA, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, case: str, plaintext: Any
+) -> None:
+    """A bid tool that seals a broken plaintext (its manifest, or files of other sizes than it
+    declares) makes a bid that decrypts but does not open: ``bid_manifest_invalid``."""
+    body = b"%PDF-1.7 " * 1000
+    honest = envelope._plaintext
+
+    def broken(manifest: bytes, files: Any) -> Any:
+        assert b"".join(honest(manifest, files))[4 + len(manifest) :] == body
+        return iter(plaintext(manifest, body))
+
+    monkeypatch.setattr(envelope, "_plaintext", broken)
+    who = identity(suite, ca)
+    data = seal(suite, who, files=[envelope.BidFile("a.pdf", data=body)], chunk_size=envelope.MIN_CHUNK)
+    monkeypatch.setattr(envelope, "_plaintext", honest)
+    key = envelope.unwrap_content_key(scan(data).header, who.encryption_key)
+    path = tmp_path / "bid.sbe"
+    path.write_bytes(data)
+    for source in (io.BytesIO(data), path.open("rb")):
+        with source, refused("bid_manifest_invalid"):
+            envelope.open_envelope(source, key)
+    good = seal(suite, who, files=[envelope.BidFile("a.pdf", data=body)], chunk_size=envelope.MIN_CHUNK)
+    good_key = envelope.unwrap_content_key(scan(good).header, who.encryption_key)
+    assert open_with(good, good_key).manifest["files"][0]["size"] == len(body), case
+
+
+def _with_manifest(manifest: bytes, **changes: Any) -> list[bytes]:
+    data = json.loads(manifest) | changes
+    raw = json.dumps({k: v for k, v in data.items() if v is not None}).encode()
+    return [struct.pack(">I", len(raw)) + raw]
