@@ -10,6 +10,7 @@ import pytest
 from sunbid.bootstrap import Platform
 from sunbid.kernel.clock import FixedClock
 from tests.evaluating import Evaluating, make_evaluating
+from tests.experts import Pool, make_pool
 from tests.factories import World, make_world
 
 
@@ -21,3 +22,8 @@ def world(platform: Platform, clock: FixedClock) -> World:
 @pytest.fixture
 def ev(world: World, tmp_path: Path) -> Evaluating:
     return make_evaluating(world, tmp_path)
+
+
+@pytest.fixture
+def pool(world: World, tmp_path: Path) -> Pool:
+    return make_pool(world, tmp_path / "pki")

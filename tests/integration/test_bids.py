@@ -22,7 +22,7 @@ from sunbid.tendering.bid_model import BidStatus, DepositStatus, SubmissionStatu
 from sunbid.tendering.model import Method
 from tests.bidding import Bidding
 from tests.factories import World, make_world
-from tests.integration.snapshot import snapshot
+from tests.integration.snapshot import refused
 
 
 @pytest.fixture
@@ -40,16 +40,6 @@ def tender_id(world: World) -> str:
     tid = world.announced_tender()
     world.clock.advance(timedelta(days=2))
     return tid
-
-
-def refused(platform: Platform, code: str, call: object) -> DomainError:
-    before = snapshot(platform)
-    with pytest.raises(DomainError) as info:
-        call()  # type: ignore[operator]
-    assert info.value.code == code, info.value
-    assert info.value.message_zh and info.value.message_en
-    assert snapshot(platform) == before, "a refused submission changed the database"
-    return info.value
 
 
 # ---------------------------------------------------------------------------- accepted
@@ -326,7 +316,7 @@ def test_a_copy_of_the_database_and_blobs_before_the_deadline_holds_no_plaintext
 
 
 # ---------------------------------------------------------------------------- deposits
-def test_a_guarantee_signed_by_its_issuer_covers_the_deposit(
+def test_a_guarantee_complete_and_signed_by_its_issuer_covers_the_deposit(
     bidding: Bidding, platform: Platform, world: World, tender_id: str
 ) -> None:
     from sunbid.crypto import sign_json
@@ -350,12 +340,22 @@ def test_a_guarantee_signed_by_its_issuer_covers_the_deposit(
         "valid_until": (tender.bid_deadline + timedelta(days=tender.bid_validity_days + 30)).isoformat(),
     }
 
-    def submit(doc: dict[str, object]) -> object:
-        sig = sign_json(doc, key_pair.key, key_pair.certificate, signed_at=world.clock.now())
+    def submit(doc: dict[str, object], signer: str = bank) -> object:
+        pair = bidding.identity_of(signer).signing["gm"]
+        sig = sign_json(doc, pair.key, pair.certificate, signed_at=world.clock.now())
         return bids.submit_guarantee(
             world.uow(), world.ctx("bidder"), tender_id, section.id, doc, sig, platform.signature_check()
         )
 
+    without_amount = {k: v for k, v in document.items() if k != "amount"}
+    refused(platform, "guarantee_malformed", lambda: submit(without_amount))
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"format": "bank-letter/2"}))
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"amount": "a lot"}))
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"issuer": "某银行"}))
+    naive = world.clock.now().replace(tzinfo=None).isoformat()
+    refused(platform, "guarantee_malformed", lambda: submit(document | {"valid_from": naive}))
+    other_bank = bidding.bidder("bank_other")
+    refused(platform, "guarantee_signer_not_issuer", lambda: submit(document, signer=other_bank))
     refused(platform, "guarantee_amount_too_low", lambda: submit(document | {"amount": "1.00"}))
     short = (tender.bid_deadline + timedelta(days=10)).isoformat()
     refused(platform, "guarantee_validity_too_short", lambda: submit(document | {"valid_until": short}))
@@ -541,44 +541,3 @@ def test_a_refund_needs_its_bank_reference_and_only_a_revoked_bids_deposit_may_b
     )
     refunded = bids.record_refund(world.uow(), world.ctx("admin"), deposit.id, "RF-2026-7")
     assert refunded.status is DepositStatus.REFUNDED
-
-
-def test_a_guarantee_must_be_complete_well_formed_and_signed_by_its_issuer(
-    bidding: Bidding, platform: Platform, world: World, tender_id: str
-) -> None:
-    from sunbid.crypto import sign_json
-
-    tender = tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id)
-    section = tender.sections[0]
-    bank, other_bank = bidding.bidder("bank_guarantor"), bidding.bidder("bank_other")
-    issuer = bidding.org_of(bank)
-    applicant, beneficiary = bidding.org_of("bidder"), bidding.org("T")
-    document = {
-        "format": "sunbid-guarantee/1",
-        "number": "BH-2026-0002",
-        "issuer": {"name": issuer.name, "credit_code": issuer.credit_code},
-        "applicant": {"name": applicant.name, "credit_code": applicant.credit_code},
-        "beneficiary": {"name": beneficiary.name, "credit_code": beneficiary.credit_code},
-        "tender_id": tender_id,
-        "section_id": section.id,
-        "amount": str(section.bid_deposit),
-        "valid_from": world.clock.now().isoformat(),
-        "valid_until": (tender.bid_deadline + timedelta(days=tender.bid_validity_days + 30)).isoformat(),
-    }
-
-    def submit(doc: dict[str, object], signer: str = bank) -> object:
-        pair = bidding.identity_of(signer).signing["gm"]
-        sig = sign_json(doc, pair.key, pair.certificate, signed_at=world.clock.now())
-        return bids.submit_guarantee(
-            world.uow(), world.ctx("bidder"), tender_id, section.id, doc, sig, platform.signature_check()
-        )
-
-    without_amount = {k: v for k, v in document.items() if k != "amount"}
-    refused(platform, "guarantee_malformed", lambda: submit(without_amount))
-    refused(platform, "guarantee_malformed", lambda: submit(document | {"format": "bank-letter/2"}))
-    refused(platform, "guarantee_malformed", lambda: submit(document | {"amount": "a lot"}))
-    refused(platform, "guarantee_malformed", lambda: submit(document | {"issuer": "某银行"}))
-    naive = world.clock.now().replace(tzinfo=None).isoformat()
-    refused(platform, "guarantee_malformed", lambda: submit(document | {"valid_from": naive}))
-    refused(platform, "guarantee_signer_not_issuer", lambda: submit(document, signer=other_bank))
-    assert submit(document).kind == "guarantee"  # type: ignore[attr-defined]

@@ -30,25 +30,10 @@ from sunbid.experts.model import (
     TitleLevel,
 )
 from sunbid.kernel.clock import CHINA
-from sunbid.kernel.errors import DomainError
 from sunbid.storage import ledger as store
-from tests.experts import REMOTE, Pool, expert_fields, make_pool
+from tests.experts import REMOTE, Pool, expert_fields
 from tests.factories import World
-from tests.integration.snapshot import snapshot
-
-
-@pytest.fixture
-def pool(world: World, tmp_path: Path) -> Pool:
-    return make_pool(world, tmp_path / "pki")
-
-
-def refused(platform: Platform, code: str, call: Any) -> DomainError:
-    before = snapshot(platform)
-    with pytest.raises(DomainError) as info:
-        call()
-    assert info.value.code == code, info.value
-    assert snapshot(platform) == before, "a refusal changed nothing"
-    return info.value
+from tests.integration.snapshot import refused, snapshot
 
 
 def events(platform: Platform, name: str) -> list[dict[str, Any]]:

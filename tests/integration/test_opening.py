@@ -24,7 +24,7 @@ from sunbid.tendering.bid_model import BidStatus, DepositStatus, OpenedBy, Openi
 from sunbid.tendering.model import TenderStatus
 from tests.bidding import Bidding
 from tests.factories import World, make_world
-from tests.integration.snapshot import snapshot
+from tests.integration.snapshot import refused
 from tests.integration.test_bids import transfer
 
 
@@ -43,15 +43,6 @@ def bidding(world: World, tmp_path: Path) -> Bidding:
 
 def tender_of(world: World, tender_id: str) -> object:
     return tendering.get_tender(world.uow(), world.ctx("tenderer"), tender_id)
-
-
-def refused(platform: Platform, code: str, call: object) -> DomainError:
-    before = snapshot(platform)
-    with pytest.raises(DomainError) as info:
-        call()  # type: ignore[operator]
-    assert info.value.code == code, info.value
-    assert snapshot(platform) == before
-    return info.value
 
 
 # ---------------------------------------------------------------------------- too few bids

@@ -4,7 +4,6 @@ the database as it was; where it makes sense the corrected call then succeeds.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,20 +22,9 @@ from sunbid.supervision.credit_model import PenaltyKind
 from sunbid.supervision.model import ComplaintMatter, ComplaintStatus
 from tests.evaluating import Evaluating
 from tests.factories import World
-from tests.integration.snapshot import snapshot
+from tests.integration.snapshot import refused, snapshot
 from tests.integration.test_award import PRICES, SEPARATED, ranked, reported
 from tests.integration.test_evaluation import with_service_factor
-
-
-def refused(platform: Platform, code: str, call: Callable[[], Any], kind: type[DomainError] = DomainError) -> None:
-    """``call`` is refused with ``code`` and both messages, and changes nothing in the database."""
-    before = snapshot(platform)
-    with pytest.raises(kind) as info:
-        call()
-    error = info.value
-    assert error.code == code, error
-    assert error.message_zh.strip() and error.message_en.strip()
-    assert snapshot(platform) == before, f"{code}: the refusal changed the database"
 
 
 def decided_phase(ev: Evaluating, scheme: dict[str, Any] | None = None) -> str:

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from sunbid.bootstrap import Platform
 from sunbid.experts import service as experts
@@ -25,26 +21,9 @@ from sunbid.experts.model import (
 )
 from sunbid.kernel.clock import CHINA
 from sunbid.kernel.context import Role
-from sunbid.kernel.errors import DomainError
-from tests.experts import LOCAL, Pool, expert_fields, make_pool
+from tests.experts import LOCAL, Pool, expert_fields
 from tests.factories import World
-from tests.integration.snapshot import snapshot
-
-
-@pytest.fixture
-def pool(world: World, tmp_path: Path) -> Pool:
-    return make_pool(world, tmp_path / "pki")
-
-
-def refused(platform: Platform, code: str, call: Any) -> DomainError:
-    before = snapshot(platform)
-    with pytest.raises(DomainError) as info:
-        call()
-    error = info.value
-    assert error.code == code, error
-    assert error.message_zh.strip() and error.message_en.strip(), error
-    assert snapshot(platform) == before, "a refusal changed nothing"
-    return error
+from tests.integration.snapshot import refused
 
 
 def _today(world: World) -> date:
