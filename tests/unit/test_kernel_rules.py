@@ -260,6 +260,22 @@ def test_an_override_of_the_right_kind_is_read_exactly() -> None:
     assert (book.decimal("bid_deposit_max_ratio"), book.days("doc_sale_min_days")) == (Decimal("0.015"), 9)
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("0.6667", (2, 3)), ("0.66667", (2, 3)), ("0.3333", (1, 3)), ("0.015", (3, 200)), ("0.0150", (3, 200)),
+     ("0.75", (3, 4)), ("0.7", (7, 10)), ("0.6666", (3333, 5000)), ("1", (1, 1))],
+)  # fmt: skip
+def test_an_overridden_ratio_is_read_exactly_unless_it_is_the_rounding_of_a_simple_fraction(
+    written: str, read: tuple[int, int]
+) -> None:
+    from fractions import Fraction
+
+    book = RuleBook.default().overridden(
+        {"committee_expert_ratio_min": {"value": written, "citation": "某市评标委员会组建办法"}}, "某市"
+    )
+    assert book.fraction("committee_expert_ratio_min") == Fraction(*read)
+
+
 def test_ratios_written_as_four_place_decimals_are_read_as_the_thirds_they_stand_for() -> None:
     from fractions import Fraction
 

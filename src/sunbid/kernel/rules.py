@@ -828,7 +828,13 @@ class RuleBook:
         """A ratio as the exact fraction it stands for: 0.6667 is 2/3 and 0.3333 is 1/3.
 
         The table writes thirds as four-place decimals; comparing with those would refuse 6
-        experts in a committee of 9. The nearest fraction with a denominator of at most 100
-        is the statutory one for every ratio in the table.
+        experts in a committee of 9. A decimal of four places or more that is the rounding of a
+        fraction with a denominator of at most 100 stands for that fraction; any other is read
+        exactly (an override of 0.015 is 3/200, not the 1/67 nearest to it).
         """
-        return Fraction(self.decimal(key)).limit_denominator(100)
+        value = self.decimal(key)
+        places = -int(value.as_tuple().exponent)
+        nearest = Fraction(value).limit_denominator(100)
+        if places >= 4 and round(Decimal(nearest.numerator) / Decimal(nearest.denominator), places) == value:
+            return nearest
+        return Fraction(value)
