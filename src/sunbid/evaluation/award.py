@@ -820,18 +820,23 @@ def run_due(uow: EvaluationUnitOfWork, ctx: Context) -> list[tuple[str, str]]:
     done: list[tuple[str, str]] = []
     with uow:
         ids = uow.evaluations.active_ids()
+
+    def due(evaluation: Evaluation, now: datetime) -> list[tuple[DueAction, str]]:
+        return due_actions(
+            evaluation,
+            now,
+            publicity_due=_publicity_due(ctx.rules, evaluation),
+            contract_due=_contract_due(ctx.rules, evaluation),
+        )
+
     for evaluation_id in ids:
+        with uow:  # read first: most evaluations have nothing due and are not locked
+            if not due(load(uow, evaluation_id).evaluation, ctx.clock.now()):
+                continue
         with uow:
-            loaded = load(uow, evaluation_id, for_update=True)
-            evaluation = loaded.evaluation
+            evaluation = load(uow, evaluation_id, for_update=True).evaluation
             now = ctx.clock.now()
-            actions = due_actions(
-                evaluation,
-                now,
-                publicity_due=_publicity_due(ctx.rules, evaluation),
-                contract_due=_contract_due(ctx.rules, evaluation),
-            )
-            for action, subject in actions:
+            for action, subject in due(evaluation, now):
                 if action is DueAction.END_PUBLICITY:
                     evaluation.apply(EvaluationAction.END_PUBLICITY)
                     _emit(uow, ctx, "PublicityEnded", evaluation, public=True)
