@@ -255,9 +255,7 @@ def test_statute_makes_overlapping_and_related_bids_invalid_at_the_opening(
 
     refused(platform, "relation_to_itself", lambda: relate(three, three, "国家企业信用信息公示系统"))
     refused(platform, "relation_source_required", lambda: relate(three, four, " "))
-    identity.add_relation(
-        world.uow(), world.ctx("supervisor"), three, four, RelationKind.CONTROLS, "国家企业信用信息公示系统"
-    )
+    relate(three, four, "国家企业信用信息公示系统")
     bidding.deadline(tender_id)
     for who, bid_id in made.items():
         bidding.decrypt(who, bid_id)
@@ -269,7 +267,6 @@ def test_statute_makes_overlapping_and_related_bids_invalid_at_the_opening(
     assert grounds[made["bidder2"]] == ["member_in_two_bids"]
     assert grounds[made["bidder5"]] == grounds[made["bidder6"]] == ["same_legal_representative"]
     assert grounds[made["bidder3"]] == grounds[made["bidder4"]] == ["control_relationship"]
-    del platform
 
 
 def test_the_opening_concludes_only_with_every_objection_answered_and_publishes_a_signed_record(
