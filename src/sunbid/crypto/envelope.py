@@ -814,13 +814,13 @@ def _keep(buffers: list[bytearray]) -> None:
                 _kept.append(buffer)
 
 
-def _forget_helpers() -> None:
+def _after_fork() -> None:
     global _pool, _pool_lock, _kept_lock
     _pool = None  # a forked child has none of its parent's threads,
     _pool_lock, _kept_lock = threading.Lock(), threading.Lock()  # nor their locks
 
 
-os.register_at_fork(after_in_child=_forget_helpers)
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class _Job:
