@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +21,7 @@ from sunbid.kernel.clock import FixedClock
 from sunbid.kernel.context import Context
 from sunbid.kernel.errors import DomainError
 from sunbid.kernel.events import DomainEvent
-from sunbid.storage.blobs import DirectoryBlobStore
+from sunbid.storage.blobs import EXTENT, BlobRef, DirectoryBlobStore
 from sunbid.storage.tables import ledger_entries as events
 from sunbid.storage.tables import metadata
 from sunbid.tendering import service as tendering
@@ -111,6 +113,45 @@ def test_blob_store_is_content_addressed_and_streams(tmp_path: Path) -> None:
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
     assert hashlib.sha256(b"".join(store.iter_chunks(ref.sha256))).hexdigest() == expected
     assert all(len(c) <= 1 << 20 for c in store.iter_chunks(ref.sha256))
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        [],
+        [0, 0],
+        [EXTENT],
+        [EXTENT + 1],
+        [100_003] * 70,  # 7,000,210 bytes: three whole extents in pieces across their edges, and a tail
+        [256 << 10] * 20,  # as the API writes an upload: 5 MiB, two extents and a tail of 1 MiB
+        [5 << 20],  # one chunk larger than two extents
+        [EXTENT - 1, 1, EXTENT, 7],
+    ],
+)
+def test_blob_store_writes_each_whole_extent_in_one_aligned_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sizes: list[int]
+) -> None:
+    """Whatever the pieces, the stored bytes are the ones given, and each whole extent (and
+    the tail) reaches the file last in one write at its own offset, so the page cache can hold
+    it as one folio."""
+    store = DirectoryBlobStore(tmp_path)
+    writes: list[tuple[int, int]] = []
+    pwrite = os.pwrite
+
+    def spy(fd: int, data: Any, offset: int) -> int:
+        writes.append((offset, len(data)))
+        return pwrite(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", spy)
+    chunks = [bytes([n % 251]) * size for n, size in enumerate(sizes)]
+    ref = store.put_chunks(iter(chunks))
+    data = b"".join(chunks)
+    assert ref == BlobRef(hashlib.sha256(data).hexdigest(), len(data))
+    assert b"".join(store.iter_chunks(ref.sha256)) == data
+    extents = [(start, min(EXTENT, len(data) - start)) for start in range(0, len(data), EXTENT)]
+    last_write_at = {offset: (offset, length) for offset, length in writes}
+    assert [last_write_at[start] for start, _ in extents] == extents
+    assert [p.name for p in (tmp_path / "tmp").iterdir()] == []
 
 
 def test_blob_store_refuses_oversize_and_keeps_no_partial_file(tmp_path: Path) -> None:

@@ -3,12 +3,20 @@
 Writes stream through a temporary file in chunks, so no file is ever whole in memory;
 the file is renamed into place only after its hash is known, so readers never see a
 partial blob. Storing the same content twice keeps one copy.
+
+The bytes reach the file in extents of :data:`EXTENT` at offsets that are multiples of it.
+Linux's page cache then holds each extent as one large folio where the filesystem allows it
+(ext4 and XFS do), and a process that maps the blob (the opening maps each stored bid) maps
+2 MiB with one page-table entry instead of 512, and unmaps it as cheaply. Chunks written as
+they came (256 KiB each from the API) left folios of at most that size: mapping and
+unmapping a 5 MB bid then cost about a fifth of its decryption (bench/bids.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import tempfile
 import time
@@ -21,6 +29,9 @@ from typing import BinaryIO
 from sunbid.kernel.errors import DomainError, NotFound
 
 CHUNK = 1 << 20
+#: The size and alignment of each write to a blob's file: the huge page size of x86-64 and of
+#: arm64 with 4 KiB pages. A writer holds at most this much, plus the chunk it was given.
+EXTENT = 2 << 20
 _SHA256 = re.compile("[0-9a-f]{64}")
 
 
@@ -37,12 +48,16 @@ class BlobTooLarge(DomainError):
 class DirectoryBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._root = str(self.root)
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
+        return Path(self._name(sha256))
+
+    def _name(self, sha256: str) -> str:
         if _SHA256.fullmatch(sha256) is None:
             raise NotFound("blob_not_found", "文件不存在", "No such file", sha256=sha256)
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return f"{self._root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def writer(self, max_size: int | None = None) -> BlobWriter:
         """A blob written piece by piece: ``write``, then ``commit`` (or ``abort``)."""
@@ -88,8 +103,10 @@ class DirectoryBlobStore:
             return False
 
     def open(self, sha256: str) -> BinaryIO:
+        """The blob's file, for reading; the caller closes it. Unbuffered: the readers read
+        large blocks or map the file (the opening), so a buffer would only add a copy."""
         try:
-            return open(self._path(sha256), "rb")  # the caller closes it
+            return open(self._name(sha256), "rb", buffering=0)
         except FileNotFoundError:
             raise NotFound("blob_not_found", "文件不存在", "No such file", sha256=sha256) from None
 
@@ -105,23 +122,58 @@ class BlobWriter:
     temporary file."""
 
     def __init__(self, store: DirectoryBlobStore, max_size: int | None) -> None:
-        fd, self._tmp = tempfile.mkstemp(dir=store.root / "tmp")
-        self._fh: BinaryIO = os.fdopen(fd, "wb")
+        self._fd, self._tmp = tempfile.mkstemp(dir=store.root / "tmp")
         self._store, self._max = store, max_size
         self._digest = hashlib.sha256()
+        self._closed = False
+        self._pieces = 0  # writes into the extent being filled
         self.size = 0
 
-    def write(self, chunk: bytes | bytearray) -> None:
-        self.size += len(chunk)
-        if self._max is not None and self.size > self._max:
+    def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        if self._max is not None and self.size + len(chunk) > self._max:
             raise _too_large(self._max)
         self._digest.update(chunk)
-        self._fh.write(chunk)
+        with memoryview(chunk) as view:
+            done = 0
+            while done < len(view):
+                piece = min(len(view) - done, EXTENT - self.size % EXTENT)
+                self._pwrite(view[done : done + piece], self.size)
+                done += piece
+                self.size += piece
+                self._pieces += 1
+                if self.size % EXTENT == 0:
+                    self._lay_out(self.size - EXTENT)
+
+    def _pwrite(self, data: memoryview, offset: int) -> None:
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self._fd, data[written:], offset + written)
+
+    def _lay_out(self, start: int) -> None:
+        """Rewrite the extent from ``start`` to the end of the file in one write, so that the
+        page cache holds it as one folio, when it came in more than one piece."""
+        pieces, self._pieces = self._pieces, 0
+        length = self.size - start
+        if pieces < 2 or length == 0:
+            return
+        buffer = _extent_buffer()
+        try:
+            with memoryview(buffer)[:length] as view:
+                got = 0
+                while got < length:
+                    n = os.preadv(self._fd, [view[got:]], start + got)
+                    if n == 0:
+                        raise OSError(f"blob file shorter than written: {self._tmp}")
+                    got += n
+                os.ftruncate(self._fd, start)  # the small folios go, unwritten if still dirty
+                self._pwrite(view, start)
+        finally:
+            _extent_buffers.put(buffer)
 
     def commit(self) -> BlobRef:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
+        self._lay_out(self.size - self.size % EXTENT)
+        os.fsync(self._fd)
+        self._close()
         sha = self._digest.hexdigest()
         dest = self._store._path(sha)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -134,8 +186,24 @@ class BlobWriter:
         return BlobRef(sha, self.size)
 
     def abort(self) -> None:
-        self._fh.close()
+        self._close()
         Path(self._tmp).unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            os.close(self._fd)
+
+
+#: Buffers for laying out extents, shared by the writers: one per thread laying out at a time.
+_extent_buffers: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+
+
+def _extent_buffer() -> bytearray:
+    try:
+        return _extent_buffers.get_nowait()
+    except queue.Empty:
+        return bytearray(EXTENT)
 
 
 def _too_large(limit: int) -> BlobTooLarge:
