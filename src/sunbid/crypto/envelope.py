@@ -680,6 +680,7 @@ def _read_exact(source: BinaryIO, n: int) -> bytes:
     return data
 
 
+OnFile = Callable[[int, dict[str, Any], bytes], None]
 Frames = Generator[tuple[bool, "bytes | memoryview"], None, None]
 
 
@@ -690,6 +691,26 @@ def _read_header(source: BinaryIO) -> bytes:
     if not 2 <= n <= MAX_HEADER:
         raise malformed("the header length is out of range")
     return _read_exact(source, n)
+
+
+def _header_at(mapped: mmap.mmap, pos: int) -> tuple[bytes, int]:
+    """The header of the envelope that starts at ``pos`` of a mapping, and where its frames
+    start: read in place, refused as :func:`_read_header` refuses it."""
+    end = len(mapped)
+    if pos + len(MAGIC) > end:
+        raise malformed("the envelope ends early")
+    if mapped[pos : pos + len(MAGIC)] != MAGIC:
+        raise malformed("not a sunbid envelope")
+    pos += len(MAGIC)
+    if pos + 4 > end:
+        raise malformed("the envelope ends early")
+    (n,) = struct.unpack_from(">I", mapped, pos)
+    if not 2 <= n <= MAX_HEADER:
+        raise malformed("the header length is out of range")
+    pos += 4
+    if pos + n > end:
+        raise malformed("the envelope ends early")
+    return mapped[pos : pos + n], pos + n
 
 
 def _frames_read(source: BinaryIO) -> Frames:
@@ -942,7 +963,7 @@ def open_envelope(
     source: BinaryIO,
     content_key: bytes,
     *,
-    on_file: Callable[[int, dict[str, Any], bytes], None] | None = None,
+    on_file: OnFile | None = None,
     trusted_header: bytes | None = None,
 ) -> Opened:
     """Decrypt and check every chunk with ``content_key``; return the manifest.
@@ -950,42 +971,64 @@ def open_envelope(
     Every chunk's tag, the chunk order and the single last chunk are checked, the manifest
     must name this envelope, and the files must have exactly the sizes it declares. File
     bytes go to ``on_file(index, entry, data)`` when given, and nowhere otherwise. A wrong
-    key or altered bytes give ``ciphertext_invalid``. Chunks are read one at a time into one
-    buffer; ``trusted_header``, the header as the platform accepted it, spares checking it
-    again when the file's header is byte for byte the same.
+    key or altered bytes give ``ciphertext_invalid``. A regular file is mapped and read in
+    place, header and chunks (:func:`_decrypt_mapped`); a stream is read a chunk at a time
+    into one buffer. ``trusted_header``, the header as the platform accepted it, spares
+    checking it again when the envelope's header is byte for byte the same.
     """
-    raw = _read_header(source)
-    keys = _trusted(raw) if trusted_header is not None and trusted_header == raw else parse_header(raw)
-    suite, aad, prefix = keys.suite, keys.digest, keys.nonce_prefix
-    reader = _PlaintextReader(keys.envelope_id, on_file)
     mapped = _mapped(source)
-    if mapped is not None:
-        try:
-            counter = _decrypt_mapped(
-                mapped,
-                source.tell(),
-                lambda counter, last, sealed, out: suite.aead_decrypt_into(
-                    content_key, nonce(prefix, counter, last), sealed, aad, out
-                ),
-                reader.feed,
-            )
-        finally:
-            # After a failed chunk the exception's traceback may still hold a view of the
-            # mapping; it is then unmapped when the last view goes.
-            with contextlib.suppress(BufferError):
-                mapped.close()
-        return Opened(keys.digest, reader.finish(), reader.size, counter)
+    if mapped is None:
+        return _open_stream(source, content_key, on_file, trusted_header)
+    try:
+        return _open_mapped(mapped, source.tell(), content_key, on_file, trusted_header)
+    finally:
+        # After a failed chunk the exception's traceback may still hold a view of the
+        # mapping; it is then unmapped when the last view goes.
+        with contextlib.suppress(BufferError):
+            mapped.close()
+
+
+def _open_stream(source: BinaryIO, content_key: bytes, on_file: OnFile | None, trusted_header: bytes | None) -> Opened:
+    keys = _keys(_read_header(source), trusted_header)
+    reader = _PlaintextReader(keys.envelope_id, on_file)
     counter = 0
     frames = _frames_into(source) if hasattr(source, "readinto") else _frames_read(source)
     try:
         for last, sealed in frames:
-            reader.feed(suite.aead_decrypt(content_key, nonce(prefix, counter, last), sealed, aad))
+            reader.feed(
+                keys.suite.aead_decrypt(content_key, nonce(keys.nonce_prefix, counter, last), sealed, keys.digest)
+            )
             counter += 1
             if last:
                 break
     finally:
         frames.close()
     return Opened(keys.digest, reader.finish(), reader.size, counter)
+
+
+def _open_mapped(
+    mapped: mmap.mmap, at: int, content_key: bytes, on_file: OnFile | None, trusted_header: bytes | None
+) -> Opened:
+    """The same for an envelope mapped from ``at`` on: its header and chunks read in place."""
+    raw, start = _header_at(mapped, at)
+    keys = _keys(raw, trusted_header)
+    suite, aad, prefix = keys.suite, keys.digest, keys.nonce_prefix
+    reader = _PlaintextReader(keys.envelope_id, on_file)
+    counter = _decrypt_mapped(
+        mapped,
+        start,
+        lambda counter, last, sealed, out: suite.aead_decrypt_into(
+            content_key, nonce(prefix, counter, last), sealed, aad, out
+        ),
+        reader.feed,
+    )
+    return Opened(keys.digest, reader.finish(), reader.size, counter)
+
+
+def _keys(raw: bytes, trusted_header: bytes | None) -> _Keys | Header:
+    """What decryption needs of the header: taken as trusted when it is the one the platform
+    accepted, checked in full otherwise."""
+    return _trusted(raw) if trusted_header is not None and trusted_header == raw else parse_header(raw)
 
 
 class _PlaintextReader:

@@ -408,3 +408,42 @@ def _with_manifest(manifest: bytes, **changes: Any) -> list[bytes]:
     data = json.loads(manifest) | changes
     raw = json.dumps({k: v for k, v in data.items() if v is not None}).encode()
     return [struct.pack(">I", len(raw)) + raw]
+
+
+_M = len(envelope.MAGIC)
+
+
+@pytest.mark.parametrize(
+    ("case", "cut"),
+    [
+        ("shorter than the magic", lambda data: data[: _M - 3]),
+        ("another magic", lambda data: b"X" * _M + data[_M:]),
+        ("no header length", lambda data: data[: _M + 2]),
+        ("a header length of 1", lambda data: data[:_M] + struct.pack(">I", 1) + data[_M + 4 :]),
+        ("a header too long", lambda data: data[:_M] + struct.pack(">I", envelope.MAX_HEADER + 1) + data[_M + 4 :]),
+        ("cut inside the header", lambda data: data[: _M + 4 + 20]),
+    ],
+)
+def test_a_broken_header_is_refused_the_same_from_a_file_and_a_stream(
+    suite: Suite, ca: RootCA, tmp_path: Any, case: str, cut: Any
+) -> None:
+    """A stored envelope's header is read in place from the mapping; each way it can be
+    broken gives the same refusal, with the same reason, as the same bytes streamed. The
+    envelope starts where the file's handle stands."""
+    who = identity(suite, ca)
+    data = seal(suite, who)
+    header = scan(data).header
+    key = envelope.unwrap_content_key(header, who.encryption_key)
+    path = tmp_path / "bid.sbe"
+    path.write_bytes(b"prefix" + cut(data))
+    errors = []
+    for source in (io.BytesIO(cut(data)), path.open("rb")):
+        source.seek(0 if isinstance(source, io.BytesIO) else len(b"prefix"))
+        with source, refused("envelope_malformed") as error:
+            envelope.open_envelope(source, key, trusted_header=header.raw)
+        errors.append((error.value.message_en, error.value.details))
+    assert errors[0] == errors[1], case
+    path.write_bytes(b"prefix" + data)
+    with path.open("rb") as fh:
+        fh.seek(len(b"prefix"))
+        assert envelope.open_envelope(fh, key).manifest["files"][0]["name"] == "商务标.pdf"
