@@ -4,12 +4,13 @@ Writes stream through a temporary file in chunks, so no file is ever whole in me
 the file is renamed into place only after its hash is known, so readers never see a
 partial blob. Storing the same content twice keeps one copy.
 
-The bytes reach the file in extents of :data:`EXTENT` at offsets that are multiples of it.
-Linux's page cache then holds each extent as one large folio where the filesystem allows it
-(ext4 and XFS do), and a process that maps the blob (the opening maps each stored bid) maps
-2 MiB with one page-table entry instead of 512, and unmaps it as cheaply. Chunks written as
-they came (256 KiB each from the API) left folios of at most that size: mapping and
-unmapping a 5 MB bid then cost about a fifth of its decryption (bench/bids.py).
+Each whole extent of :data:`EXTENT` bytes reaches the file last in one write at its own
+offset (ADR 19). Linux's page cache then holds it as one large folio where the filesystem
+allows it (XFS, and ext4 on recent kernels), and a process that maps the blob (the opening
+maps each stored bid) maps 2 MiB with one page-table entry instead of 512, and unmaps it as
+cheaply. Chunks written as they came (about 256 KiB each from the API) left folios of at
+most that size: mapping and unmapping a 5 MB bid then cost about a fifth of its decryption
+(bench/README.md).
 """
 
 from __future__ import annotations
