@@ -154,10 +154,34 @@ def test_blob_store_writes_each_whole_extent_in_one_aligned_write(
     assert [p.name for p in (tmp_path / "tmp").iterdir()] == []
 
 
+def test_blob_writers_on_many_threads_share_the_layout_buffers_without_mixing_bytes(tmp_path: Path) -> None:
+    """Writers laying out extents at the same time each store exactly their own bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sunbid.storage import blobs
+
+    store = DirectoryBlobStore(tmp_path)
+
+    def upload(n: int) -> tuple[bytes, BlobRef]:
+        data = hashlib.sha256(str(n).encode()).digest() * ((2 * EXTENT + 12_345 * n) // 32)
+        return data, store.put_chunks(data[i : i + 99_991] for i in range(0, len(data), 99_991))
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(upload, range(24)))
+    for data, ref in results:
+        assert ref.size == len(data)
+        assert b"".join(store.iter_chunks(ref.sha256)) == data
+    assert blobs._extent_buffers.qsize() <= blobs._KEEP
+
+
 def test_blob_store_refuses_oversize_and_keeps_no_partial_file(tmp_path: Path) -> None:
     store = DirectoryBlobStore(tmp_path)
     with pytest.raises(DomainError) as refused:
         store.put_chunks(iter([b"x" * 100, b"y" * 100]), max_size=150)
+    assert refused.value.code == "file_too_large"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    with pytest.raises(DomainError) as refused:  # after two extents were laid out
+        store.put_chunks(iter([b"z" * (700 << 10)] * 9), max_size=5 << 20)
     assert refused.value.code == "file_too_large"
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 

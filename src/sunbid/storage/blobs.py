@@ -169,7 +169,8 @@ class BlobWriter:
                 os.ftruncate(self._fd, start)  # the small folios go, unwritten if still dirty
                 self._pwrite(view, start)
         finally:
-            _extent_buffers.put(buffer)
+            if _extent_buffers.qsize() < _KEEP:
+                _extent_buffers.put(buffer)
 
     def commit(self) -> BlobRef:
         self._lay_out(self.size - self.size % EXTENT)
@@ -196,8 +197,10 @@ class BlobWriter:
             os.close(self._fd)
 
 
-#: Buffers for laying out extents, shared by the writers: one per thread laying out at a time.
+#: Buffers for laying out extents, shared by the writers: one per thread laying out at a time,
+#: at most ``_KEEP`` of them kept for the next (16 MiB).
 _extent_buffers: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+_KEEP = 8
 
 
 def _extent_buffer() -> bytearray:
