@@ -30,8 +30,8 @@ from typing import BinaryIO
 from sunbid.kernel.errors import DomainError, NotFound
 
 CHUNK = 1 << 20
-#: The size and alignment of each write to a blob's file: the huge page size of x86-64 and of
-#: arm64 with 4 KiB pages. A writer holds at most this much, plus the chunk it was given.
+#: The size and alignment of the extents a blob's file is laid out in (ADR 19): the huge page
+#: size of x86-64, and of arm64 with 4 KiB pages.
 EXTENT = 2 << 20
 _SHA256 = re.compile("[0-9a-f]{64}")
 
