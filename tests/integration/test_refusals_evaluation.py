@@ -13,6 +13,7 @@ from sunbid.bootstrap import Platform
 from sunbid.demo.seed import standard_scheme
 from sunbid.evaluation import award, sitting
 from sunbid.evaluation.model import EvaluationStatus, MotionKind, PerformanceKind
+from sunbid.experts.model import CommitteeStatus
 from sunbid.kernel.calendar import china_date
 from sunbid.kernel.errors import DomainError, NotFound
 from sunbid.supervision import credit_service as credit
@@ -282,3 +283,21 @@ def test_an_average_discount_benchmark_that_rounds_to_nothing_is_refused(ev: Eva
 #   and by methods.aggregate_subjective (score_missing), which never leaves a bid without one;
 #   score_objective scores every objective factor of every priced bid; and a higher_similar_amount
 #   tie-break must name a past-performance factor (scheme_tie_break_invalid), which is always scored.
+
+
+def test_the_candidates_are_not_published_when_the_committee_cannot_be_dissolved(ev: Evaluating, world: World) -> None:
+    """The publication dissolves the committee in its own transaction: once the committee is
+    no longer sitting, the publication is refused and writes nothing; otherwise both happen."""
+    from sunbid.experts import service as experts
+
+    evaluation_id = reported(ev)
+    committee_id = ev.get(evaluation_id).committee_id
+    assert ev.pool.committee(committee_id).status is CommitteeStatus.SITTING
+    experts.dissolve(world.uow(), world.ctx("tenderer"), committee_id)
+    refused(world.platform, "committee_not_sitting", lambda: ev.publish(evaluation_id))
+    assert ev.get(evaluation_id).status is EvaluationStatus.REPORTED
+
+    other = reported(ev)
+    ev.publish(other)
+    assert ev.get(other).status is EvaluationStatus.PUBLICITY
+    assert ev.pool.committee(ev.get(other).committee_id).status is CommitteeStatus.DISSOLVED

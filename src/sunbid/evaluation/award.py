@@ -212,9 +212,10 @@ def publish_candidates(
             candidates=[c["bid_id"] for c in evaluation.candidates],
             report_digest=report.digest,
         )
+        # The report is final: the committee is dissolved (its record stays; 评标规定 第四十二条),
+        # in the same transaction.
+        experts.dissolve_within(uow, ctx, evaluation.committee_id)
         uow.commit()
-    # The report is final: the committee is dissolved (its record stays; 评标规定 第四十二条).
-    experts.dissolve(uow, ctx, evaluation.committee_id)
     return evaluation
 
 

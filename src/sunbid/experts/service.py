@@ -1,8 +1,9 @@
 """Expert pool, blind drawing, committees, venues and accountability: one function per use case.
 
 The committee's interface for the evaluation room is :class:`~sunbid.experts.model.Committee`
-on ``uow.committees``, with :func:`start_evaluation`, :func:`dissolve` and
-:func:`flag_deviation` (or :func:`record_deviation` inside the room's own unit of work).
+on ``uow.committees``, with :func:`start_evaluation`, :func:`dissolve` (or
+:func:`dissolve_within` inside the publication's unit of work) and :func:`flag_deviation` (or
+:func:`record_deviation` inside the room's own unit of work).
 """
 
 from __future__ import annotations
@@ -1676,27 +1677,35 @@ def request_extension(
 def dissolve(uow: ExpertsUnitOfWork, ctx: Context, committee_id: str) -> Committee:
     """The report is signed: the committee is dissolved (its record stays)."""
     with uow:
-        committee, tender = _committee_for(uow, ctx, committee_id, for_update=True)
-        authorize(ctx.actor, Action.COMMITTEE_MANAGE, tender)
-        if committee.status is not CommitteeStatus.SITTING:
-            raise Conflict("committee_not_sitting", "评标尚未开始或已结束", "The committee is not sitting")
-        now = ctx.clock.now()
-        for draw in uow.draws.for_committee(committee.id):
-            if draw.status is DrawStatus.COMMITTED:
-                draw.status, draw.cancelled_at = DrawStatus.CANCELLED, now
-        committee.status, committee.dissolved_at = CommitteeStatus.DISSOLVED, now
-        uow.emit(
-            event_from(
-                ctx,
-                "CommitteeDissolved",
-                "committee",
-                committee.id,
-                public=True,
-                tender_id=committee.tender_id,
-                section_id=committee.section_id,
-            )
-        )
+        committee = dissolve_within(uow, ctx, committee_id)
         uow.commit()
+    return committee
+
+
+def dissolve_within(uow: ExpertsUnitOfWork, ctx: Context, committee_id: str) -> Committee:
+    """:func:`dissolve` inside the caller's transaction, which the caller commits: the
+    candidates' publication dissolves the committee in the same transaction, so neither
+    happens without the other."""
+    committee, tender = _committee_for(uow, ctx, committee_id, for_update=True)
+    authorize(ctx.actor, Action.COMMITTEE_MANAGE, tender)
+    if committee.status is not CommitteeStatus.SITTING:
+        raise Conflict("committee_not_sitting", "评标尚未开始或已结束", "The committee is not sitting")
+    now = ctx.clock.now()
+    for draw in uow.draws.for_committee(committee.id):
+        if draw.status is DrawStatus.COMMITTED:
+            draw.status, draw.cancelled_at = DrawStatus.CANCELLED, now
+    committee.status, committee.dissolved_at = CommitteeStatus.DISSOLVED, now
+    uow.emit(
+        event_from(
+            ctx,
+            "CommitteeDissolved",
+            "committee",
+            committee.id,
+            public=True,
+            tender_id=committee.tender_id,
+            section_id=committee.section_id,
+        )
+    )
     return committee
 
 
