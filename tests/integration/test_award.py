@@ -248,3 +248,64 @@ def test_repeated_unfounded_complaints_are_flagged(ev: Evaluating, world: World)
         made.append(complaints.get_complaint(world.uow(), world.ctx("supervisor"), c.id))
     assert [c.repeated_unfounded for c in made] == [False, False, True]
     assert made[-1].status is ComplaintStatus.REFUSED
+
+
+def test_the_scheduler_reads_only_the_evaluations_time_acts_on(
+    ev: Evaluating, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each pass finds by their columns the evaluations with something due (a report whose
+    candidates are not published in time, an objection unanswered, a publicity ended, an award
+    with no contract, an explanation past its deadline), reads each of them and no other, and
+    acts once."""
+    read: list[str] = []
+    load = award.load
+
+    def counted(uow: Any, evaluation_id: str, **kw: Any) -> Any:
+        read.append(evaluation_id)
+        return load(uow, evaluation_id, **kw)
+
+    monkeypatch.setattr(award, "load", counted)
+
+    def run() -> list[tuple[str, str]]:
+        read.clear()
+        return ev.run_due()
+
+    evaluation_id = reported(ev)
+    assert run() == [] and read == []
+    world.clock.advance(timedelta(days=3))
+    assert run() == [] and read == []  # the candidates are due within 3 days: not yet late
+    world.clock.advance(timedelta(minutes=1))
+    assert run() == [("flag_publicity_late", evaluation_id)] and read == [evaluation_id] * 2  # read, then locked
+    assert run() == [] and read == []
+
+    ev.publish(evaluation_id, days=5)
+    objection = award.raise_objection(world.uow(), world.ctx("bidder3"), evaluation_id, "评分有误")
+    assert run() == [] and read == []
+    world.clock.advance(timedelta(days=3, minutes=1))
+    assert run() == [("flag_overdue_objection", objection.id)]
+    assert run() == [] and read == []
+    award.answer_objection(world.uow(), world.ctx("tenderer"), evaluation_id, objection.id, "经复核，评分无误")
+    world.clock.advance(timedelta(days=2))
+    assert run() == [("end_publicity", evaluation_id)]
+    assert run() == [] and read == []
+
+    winner = ranked(ev, evaluation_id)[0]
+    award.decide(world.uow(), world.ctx("tenderer"), evaluation_id, winner_bid_id=winner, reasons="排名第一",
+                 signer=world.platform.identity())  # fmt: skip
+    award.issue_notices(world.uow(), world.ctx("tenderer"), evaluation_id, world.platform.identity())
+    world.clock.advance(timedelta(days=30))
+    assert run() == [] and read == []
+    world.clock.advance(timedelta(minutes=1))
+    assert run() == [("flag_contract_late", evaluation_id)]
+    assert run() == [] and read == []
+
+    sitting_on = ev.start(ev.opened(PRICES))
+    sitting_id, member = sitting_on.id, ev.ctx(ev.members(sitting_on)[0])
+    ev.score(sitting_on, {"bidder": "25", "bidder2": "29", "bidder3": "20"})
+    sitting.lock_technical(world.uow(), member, sitting_id)
+    explanation = sitting.request_explanation(world.uow(), member, sitting_id, bid=ev.bids["bidder"],
+                                              question="请说明施工进度计划的关键节点")  # fmt: skip
+    assert run() == [] and read == []
+    world.clock.set(explanation.due_at)
+    assert run() == [("expire_explanation", explanation.id)] and read == [sitting_id] * 2
+    assert run() == [] and read == []

@@ -819,8 +819,13 @@ def run_due(uow: EvaluationUnitOfWork, ctx: Context) -> list[tuple[str, str]]:
     """The scheduler's pass over evaluations: publicity ends, explanations expire, late
     answers, publications and contracts are flagged. Idempotent."""
     done: list[tuple[str, str]] = []
-    with uow:
-        ids = uow.evaluations.active_ids()
+    now = ctx.clock.now()
+    with uow:  # only the evaluations whose columns say something may be due are read
+        ids = uow.evaluations.due_ids(
+            now,
+            reported_before=now - timedelta(days=ctx.rules.days("candidate_publicity_start_within_days")),
+            awarded_before=now - timedelta(days=ctx.rules.days("contract_sign_days_after_award")),
+        )
 
     def due(evaluation: Evaluation, now: datetime) -> list[tuple[DueAction, str]]:
         return due_actions(
@@ -831,7 +836,7 @@ def run_due(uow: EvaluationUnitOfWork, ctx: Context) -> list[tuple[str, str]]:
         )
 
     for evaluation_id in ids:
-        with uow:  # read first: most evaluations have nothing due and are not locked
+        with uow:  # read first, and lock only an evaluation that still has something due
             if not due(load(uow, evaluation_id).evaluation, ctx.clock.now()):
                 continue
         with uow:

@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from sunbid.evaluation.model import Evaluation, EvaluationStatus
+from sunbid.evaluation.model import Evaluation, EvaluationStatus, ExplanationStatus
+from sunbid.evaluation.model import ObjectionStatus as EvaluationObjectionStatus
 from sunbid.experts.model import (
     Committee,
     CommitteeStatus,
@@ -450,8 +451,39 @@ class EvaluationRepository(SqlRepository[Evaluation]):
         stmt = sa.select(Evaluation).where(self.table.c.tender_id == tender_id).order_by(self.table.c.id)
         return list(self.session.scalars(stmt))
 
-    def active_ids(self) -> list[str]:
-        stmt = sa.select(self.table.c.id).where(self.table.c.status.in_(EVALUATION_ACTIVE)).order_by(self.table.c.id)
+    def due_ids(self, now: datetime, *, reported_before: datetime, awarded_before: datetime) -> list[str]:
+        """The active evaluations time may act on at ``now``, found by their columns and their
+        pending explanations and objections, without loading any: a publicity that has ended,
+        an explanation past its deadline, an objection unanswered past its deadline and not
+        yet flagged, a report made before ``reported_before`` whose candidates are still
+        unpublished, an award made before ``awarded_before`` whose contract is still unsigned
+        (both not yet flagged). The scheduler checks each against ``due_actions``."""
+        e, x, o = self.table.c, t.evaluation_explanations.c, t.publicity_objections.c
+        stmt = (
+            sa.select(e.id)
+            .where(
+                e.status.in_(EVALUATION_ACTIVE),
+                sa.or_(
+                    (e.status == EvaluationStatus.PUBLICITY.value) & (e.publicity_end <= now),
+                    sa.exists().where(
+                        x.evaluation_id == e.id, x.status == ExplanationStatus.PENDING.value, x.due_at <= now
+                    ),
+                    sa.exists().where(
+                        o.evaluation_id == e.id,
+                        o.status == EvaluationObjectionStatus.PENDING.value,
+                        o.overdue_flagged_at.is_(None),
+                        o.answer_due < now,
+                    ),
+                    (e.status == EvaluationStatus.REPORTED.value)
+                    & e.publicity_overdue_flagged_at.is_(None)
+                    & (e.reported_at < reported_before),
+                    (e.status == EvaluationStatus.AWARDED.value)
+                    & e.contract_overdue_flagged_at.is_(None)
+                    & (e.awarded_at < awarded_before),
+                ),
+            )
+            .order_by(e.id)
+        )
         return list(self.session.scalars(stmt))
 
     def awarded_to(self, org_ids: list[str]) -> list[Evaluation]:
