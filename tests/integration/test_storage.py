@@ -171,7 +171,7 @@ def test_blob_writers_on_many_threads_share_the_layout_buffers_without_mixing_by
     for data, ref in results:
         assert ref.size == len(data)
         assert b"".join(store.iter_chunks(ref.sha256)) == data
-    assert blobs._extent_buffers.qsize() <= blobs._KEEP
+    assert len(blobs._extents.kept) <= blobs._extents.keep
 
 
 def test_blob_store_refuses_oversize_and_keeps_no_partial_file(tmp_path: Path) -> None:

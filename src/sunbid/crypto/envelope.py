@@ -45,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sunbid.kernel.buffers import BufferPool
 from sunbid.kernel.errors import DomainError
 
 from . import jcs, shamir
@@ -809,36 +810,22 @@ def _helpers() -> ThreadPoolExecutor | None:
 
 
 #: Plaintext buffers kept between openings, for chunks of the default size: a buffer new for
-#: every chunk costs the kernel a page fault and a zeroed page every 4 KiB, and unmapping it
-#: once other threads have run costs a TLB shootdown, together about as much as the AES-GCM
-#: itself. At most ``_KEEP`` are kept (8 MiB); larger chunks get buffers that are not kept.
+#: every chunk costs about as much as the AES-GCM itself (:mod:`sunbid.kernel.buffers`). At most
+#: ``_KEEP`` are kept (8 MiB); larger chunks get buffers that are not kept.
 _KEEP = 8
 _BUFFER = DEFAULT_CHUNK + TAG_SIZE
-_kept: list[bytearray] = []
-_kept_lock = threading.Lock()
+_plaintexts = BufferPool(_BUFFER, _KEEP)
 
 
 def _buffer(length: int) -> bytearray:
     """A buffer of at least ``length`` bytes (a kept one when it fits), its content undefined."""
-    if length <= _BUFFER:
-        with _kept_lock:
-            if _kept:
-                return _kept.pop()
-        return bytearray(_BUFFER)
-    return bytearray(length)
-
-
-def _keep(buffers: list[bytearray]) -> None:
-    with _kept_lock:
-        for buffer in buffers:
-            if len(buffer) == _BUFFER and len(_kept) < _KEEP:
-                _kept.append(buffer)
+    return _plaintexts.take() if length <= _BUFFER else bytearray(length)
 
 
 def _after_fork() -> None:
-    global _pool, _pool_lock, _kept_lock
+    global _pool, _pool_lock
     _pool = None  # a forked child has none of its parent's threads,
-    _pool_lock, _kept_lock = threading.Lock(), threading.Lock()  # nor their locks
+    _pool_lock = threading.Lock()  # nor their lock
 
 
 os.register_at_fork(after_in_child=_after_fork)
@@ -935,7 +922,7 @@ def _decrypt_mapped(
             if isinstance(job, _Job) and job.queued is not None and not job.queued.cancel():
                 wait([job.queued])
         view.release()
-        _keep(spare)
+        _plaintexts.give(spare)
 
 
 @dataclass(frozen=True)

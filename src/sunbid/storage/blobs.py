@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import re
 import tempfile
 import time
@@ -27,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from sunbid.kernel.buffers import BufferPool
 from sunbid.kernel.errors import DomainError, NotFound
 
 CHUNK = 1 << 20
@@ -155,9 +155,9 @@ class BlobWriter:
         page cache holds it as one folio, when it came in more than one piece."""
         pieces, self._pieces = self._pieces, 0
         length = self.size - start
-        if pieces < 2 or length == 0:
+        if pieces < 2:
             return
-        buffer = _extent_buffer()
+        buffer = _extents.take()
         try:
             with memoryview(buffer)[:length] as view:
                 got = 0
@@ -169,8 +169,7 @@ class BlobWriter:
                 os.ftruncate(self._fd, start)  # the small folios go, unwritten if still dirty
                 self._pwrite(view, start)
         finally:
-            if _extent_buffers.qsize() < _KEEP:
-                _extent_buffers.put(buffer)
+            _extents.give([buffer])
 
     def commit(self) -> BlobRef:
         self._lay_out(self.size - self.size % EXTENT)
@@ -198,16 +197,8 @@ class BlobWriter:
 
 
 #: Buffers for laying out extents, shared by the writers: one per thread laying out at a time,
-#: at most ``_KEEP`` of them kept for the next (16 MiB).
-_extent_buffers: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-_KEEP = 8
-
-
-def _extent_buffer() -> bytearray:
-    try:
-        return _extent_buffers.get_nowait()
-    except queue.Empty:
-        return bytearray(EXTENT)
+#: at most eight of them kept for the next (16 MiB).
+_extents = BufferPool(EXTENT, 8)
 
 
 def _too_large(limit: int) -> BlobTooLarge:

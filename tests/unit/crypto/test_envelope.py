@@ -356,8 +356,8 @@ def test_buffers_kept_between_openings_never_mix_two_bids(suite: Suite, ca: Root
             with path.open("rb") as fh:
                 envelope.open_envelope(fh, key, on_file=lambda _i, _e, part, got=got: got.append(bytes(part)))
             assert b"".join(got) == body
-            assert len(envelope._kept) <= envelope._KEEP
-            assert all(len(b) == envelope.DEFAULT_CHUNK + TAG_SIZE for b in envelope._kept)
+            assert len(envelope._plaintexts.kept) <= envelope._KEEP
+            assert all(len(b) == envelope.DEFAULT_CHUNK + TAG_SIZE for b in envelope._plaintexts.kept)
 
 
 @pytest.mark.parametrize(
