@@ -685,33 +685,36 @@ OnFile = Callable[[int, dict[str, Any], bytes], None]
 Frames = Generator[tuple[bool, "bytes | memoryview"], None, None]
 
 
-def _read_header(source: BinaryIO) -> bytes:
-    if _read_exact(source, len(MAGIC)) != MAGIC:
+#: The magic and the header's length, before the header.
+_PREFIX = len(MAGIC) + 4
+
+
+def _header_length(prefix: bytes) -> int:
+    """The header's length from the envelope's first bytes (at most :data:`_PREFIX`), checked."""
+    if len(prefix) < len(MAGIC):
+        raise malformed("the envelope ends early")
+    if prefix[: len(MAGIC)] != MAGIC:
         raise malformed("not a sunbid envelope")
-    (n,) = struct.unpack(">I", _read_exact(source, 4))
+    if len(prefix) < _PREFIX:
+        raise malformed("the envelope ends early")
+    n = int.from_bytes(prefix[len(MAGIC) : _PREFIX], "big")
     if not 2 <= n <= MAX_HEADER:
         raise malformed("the header length is out of range")
-    return _read_exact(source, n)
+    return n
+
+
+def _read_header(source: BinaryIO) -> bytes:
+    return _read_exact(source, _header_length(source.read(_PREFIX)))
 
 
 def _header_at(mapped: mmap.mmap, pos: int) -> tuple[bytes, int]:
     """The header of the envelope that starts at ``pos`` of a mapping, and where its frames
     start: read in place, refused as :func:`_read_header` refuses it."""
-    end = len(mapped)
-    if pos + len(MAGIC) > end:
+    start = pos + _PREFIX
+    n = _header_length(mapped[pos:start])
+    if start + n > len(mapped):
         raise malformed("the envelope ends early")
-    if mapped[pos : pos + len(MAGIC)] != MAGIC:
-        raise malformed("not a sunbid envelope")
-    pos += len(MAGIC)
-    if pos + 4 > end:
-        raise malformed("the envelope ends early")
-    (n,) = struct.unpack_from(">I", mapped, pos)
-    if not 2 <= n <= MAX_HEADER:
-        raise malformed("the header length is out of range")
-    pos += 4
-    if pos + n > end:
-        raise malformed("the envelope ends early")
-    return mapped[pos : pos + n], pos + n
+    return mapped[start : start + n], start + n
 
 
 def _frames_read(source: BinaryIO) -> Frames:
